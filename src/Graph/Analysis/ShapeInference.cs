@@ -1,0 +1,61 @@
+using Spp.Graph.Ops;
+
+namespace Spp.Graph;
+
+/// <summary>Type and shape inference over a whole graph, node by node in topological order, with
+/// constant folding of shape arithmetic. Unknown ops take the types the model declares for their
+/// outputs (value_info), or stay unknown; inference never fails on them.</summary>
+public static class ShapeInference
+{
+    /// <summary>Largest tensor (elements) folded to a constant: shape arithmetic is tiny, and this
+    /// keeps inference from evaluating real computations on big constants.</summary>
+    public const long MaxFoldedElements = 1 << 16;
+
+    /// <param name="batch">When set, a graph input's first dimension that is symbolic or unknown
+    /// is bound to this size (MACs per sample use 1).</param>
+    public static GraphTypes Run(Graph graph, long opset, long? batch = null)
+    {
+        var types = new GraphTypes();
+        foreach (var (name, t) in graph.Initializers)
+        {
+            types.SetType(name, t.Type);
+            types.SetValue(name, t);
+        }
+        foreach (var input in graph.Inputs)
+        {
+            if (graph.Initializers.ContainsKey(input.Name) || input.Type is null) continue;
+            var type = input.Type;
+            if (batch is long b && type.Shape is { Rank: > 0 } s && !s[0].IsKnown)
+                type = type with { Shape = s.With(0, Dim.Of(b)) };
+            types.SetType(input.Name, type);
+        }
+
+        foreach (var node in graph.Nodes)
+        {
+            var rule = OpRegistry.Find(node);
+            if (rule is not null)
+            {
+                try
+                {
+                    rule.Infer(new InferenceContext(node, graph, types, opset));
+                }
+                catch (Exception e) when (e is GraphException or ArgumentException or InvalidOperationException
+                                              or NotSupportedException or IndexOutOfRangeException or OverflowException)
+                {
+                    types.Warnings.Add(e is GraphException ? e.Message : $"node {node}: {e.Message}");
+                }
+            }
+            // Whatever the rule could not infer (or an unknown op) takes the declared type.
+            foreach (var o in node.Outputs)
+                if (o.Length > 0 && !types.HasType(o) && Declared(graph, o) is { } declared)
+                    types.SetType(o, declared);
+        }
+        return types;
+    }
+
+    private static TensorType? Declared(Graph graph, string name)
+    {
+        if (graph.ValueInfos.TryGetValue(name, out var vi) && vi.Type is not null) return vi.Type;
+        return graph.Outputs.Find(o => o.Name == name)?.Type;
+    }
+}

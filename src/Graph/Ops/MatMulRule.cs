@@ -1,0 +1,33 @@
+namespace Spp.Graph.Ops;
+
+/// <summary>MatMul with numpy semantics: 1-d operands promoted, batch dims broadcast.</summary>
+public sealed class MatMulRule : OpRule
+{
+    public override IReadOnlyList<string> OpTypes { get; } = ["MatMul"];
+
+    public override void Infer(InferenceContext ctx)
+    {
+        var a = ctx.InputShape(0);
+        var b = ctx.InputShape(1);
+        var elem = ctx.InputElementType(0);
+        if (a is null || b is null) { ctx.SetOutput(0, elem, null); return; }
+        if (a.Rank == 0 || b.Rank == 0) throw ctx.Error("MatMul operands must not be scalars");
+        var aa = a.Rank == 1 ? new Shape([Dim.Of(1), a[0]]) : a;
+        var bb = b.Rank == 1 ? new Shape([b[0], Dim.Of(1)]) : b;
+        Dim ka = aa[aa.Rank - 1], kb = bb[bb.Rank - 2];
+        if (ka.IsKnown && kb.IsKnown && ka.Value != kb.Value) throw ctx.Error($"inner dimensions differ: {a} x {b}");
+        var batch = Broadcast.Shapes([new Shape(aa.Dims.Take(aa.Rank - 2)), new Shape(bb.Dims.Take(bb.Rank - 2))])!;
+        var dims = batch.Dims.ToList();
+        if (a.Rank > 1) dims.Add(aa[aa.Rank - 2]);
+        if (b.Rank > 1) dims.Add(bb[bb.Rank - 1]);
+        ctx.SetOutput(0, elem, new Shape(dims));
+    }
+
+    public override long? Macs(InferenceContext ctx)
+    {
+        var a = ctx.InputShape(0);
+        var y = ctx.OutputShape(0);
+        if (a is null || y is null) return null;
+        return y.ElementCount() is long e && a[a.Rank - 1].Value is long k ? e * k : null;
+    }
+}
