@@ -11,7 +11,7 @@ public sealed class ConvRule : OpRule
         var x = ctx.InputShape(0);
         var w = ctx.InputShape(1);
         var elem = ctx.InputElementType(0);
-        if (x is null || w is null) { ctx.SetOutput(0, elem, null); return; }
+        if (x is null || w is null) return;
         var g = ConvGeometry.Of(ctx.Node, x, w);
         var dims = new List<Dim> { x[0], g.OutChannels };
         dims.AddRange(g.OutSpatial);

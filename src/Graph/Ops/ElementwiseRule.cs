@@ -13,6 +13,7 @@ public sealed class ElementwiseRule : OpRule
     public override void Infer(InferenceContext ctx)
     {
         var op = ctx.Node.OpType;
+        if (Enumerable.Range(0, ctx.InputCount).Any(i => ctx.HasInput(i) && ctx.InputType(i) is null)) return;
         var shapes = Enumerable.Range(0, ctx.InputCount).Where(ctx.HasInput).Select(ctx.InputShape).ToList();
         // Where's value type is that of its second input; comparisons give bool.
         var elem = op == "Where" ? ctx.InputElementType(1) : IsComparison(op) ? ElementType.Bool : ctx.InputElementType(0);

@@ -10,7 +10,7 @@ public sealed class GemmRule : OpRule
         var a = ctx.InputShape(0);
         var b = ctx.InputShape(1);
         var elem = ctx.InputElementType(0);
-        if (a is null || b is null) { ctx.SetOutput(0, elem, null); return; }
+        if (a is null || b is null) return;
         if (a.Rank != 2 || b.Rank != 2) throw ctx.Error($"Gemm needs 2-d inputs, got {a} and {b}");
         bool ta = ctx.Node.GetInt("transA", 0) != 0, tb = ctx.Node.GetInt("transB", 0) != 0;
         Dim m = ta ? a[1] : a[0], ka = ta ? a[0] : a[1];

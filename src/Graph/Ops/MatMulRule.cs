@@ -10,7 +10,7 @@ public sealed class MatMulRule : OpRule
         var a = ctx.InputShape(0);
         var b = ctx.InputShape(1);
         var elem = ctx.InputElementType(0);
-        if (a is null || b is null) { ctx.SetOutput(0, elem, null); return; }
+        if (a is null || b is null) return;
         if (a.Rank == 0 || b.Rank == 0) throw ctx.Error("MatMul operands must not be scalars");
         var aa = a.Rank == 1 ? new Shape([Dim.Of(1), a[0]]) : a;
         var bb = b.Rank == 1 ? new Shape([b[0], Dim.Of(1)]) : b;

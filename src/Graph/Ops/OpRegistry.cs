@@ -15,6 +15,10 @@ public static class OpRegistry
             new UnaryRule(),
             new ElementwiseRule(),
             new ConstantRule(),
+            new PoolRule(),
+            new FlattenRule(),
+            new ConcatRule(),
+            new SplitRule(),
         ];
         var map = new Dictionary<string, OpRule>();
         foreach (var rule in all)

@@ -1,0 +1,10 @@
+namespace Spp.Cli;
+
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    /// <summary>A requested check failed (exactness, accuracy).</summary>
+    public const int CheckFailed = 1;
+    /// <summary>Bad input or usage.</summary>
+    public const int BadInput = 2;
+}

@@ -1,0 +1,12 @@
+using System.CommandLine;
+using Spp.Cli;
+using Spp.Cli.Commands;
+
+var root = new RootCommand("sppc: ONNX-in / ONNX-out CNN channel pruning with Structured Probabilistic Pruning");
+CompileCommand.Configure(root);
+root.Add(InspectCommand.Create());
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+    return CliRunner.Fail(parse.Errors[0].Message);
+return parse.Invoke();
