@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
 using Spp.Graph;
+using Spp.Graph.Channels;
 
 namespace Spp.Cli.Commands;
 
@@ -15,6 +16,28 @@ public static class InspectCommand
         var cmd = new Command("inspect", "Show layers (op, output shape, params, MACs per sample), totals, opsets, inputs and outputs") { model, json };
         cmd.SetAction(r => CliRunner.Run(() => Execute(r.GetValue(model)!, r.GetValue(json))));
         return cmd;
+    }
+
+    private static Table GroupTable(Spp.Graph.Model m)
+    {
+        var analysis = ChannelAnalysis.Run(m.Graph, m.OnnxOpset);
+        var macs = GroupMacs.Of(analysis);
+        var t = new Table().Border(TableBorder.Simple).Title("[bold]channel groups[/]");
+        t.AddColumn("group", c => c.RightAligned());
+        t.AddColumn("width", c => c.RightAligned());
+        t.AddColumn("status");
+        t.AddColumn("MACs depending", c => c.RightAligned());
+        t.AddColumn("producers");
+        t.AddColumn("consumers");
+        foreach (var g in analysis.Groups)
+        {
+            string status = g.Locked ? $"[grey]locked: {Markup.Escape(g.LockReasons[0])}[/]" : "[green]prunable[/]";
+            t.AddRow(g.Id.ToString(), g.Width.ToString(), status, macs[g.Id].ToString("N0"),
+                Markup.Escape(string.Join(", ", g.Producers)), Markup.Escape(string.Join(", ", g.Consumers)));
+        }
+        int prunable = analysis.PrunableGroups.Count();
+        t.Caption($"{prunable} prunable of {analysis.Groups.Count} groups, {analysis.PrunableGroups.Sum(g => g.Width)} prunable units");
+        return t;
     }
 
     private static int Execute(string path, bool json)
@@ -74,6 +97,7 @@ public static class InspectCommand
         if (s.UnknownOps.Count > 0) totals.AddRow("[yellow]ops without a rule[/]", Markup.Escape(string.Join(", ", s.UnknownOps)));
         console.Write(totals);
         foreach (var w in s.Warnings) console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w)}");
+        console.Write(GroupTable(m));
         return ExitCodes.Ok;
     }
 }

@@ -1,9 +1,36 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Concat along an axis; folded when every input is a small constant (shape vectors).</summary>
 public sealed class ConcatRule : OpRule
 {
     public override IReadOnlyList<string> OpTypes { get; } = ["Concat"];
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        string? y = ctx.Out(0);
+        if (y is null || ctx.ShapeOf(y) is not { } ys || !ctx.HasSlots(y))
+        {
+            ctx.LockAll($"{ctx.Node}: result channels unknown");
+            return;
+        }
+        int axis = ys.Axis(ctx.Node.GetInt("axis", 0));
+        if (axis != 1)
+        {
+            foreach (var x in ctx.Node.Inputs) ctx.Preserve(x.Length > 0 ? x : null, y);
+            return;
+        }
+        long offset = 0;
+        foreach (var x in ctx.Node.Inputs)
+        {
+            long width = ctx.ShapeOf(x)?[1].Value ?? throw new GraphException($"{ctx.Node}: channels of '{x}' unknown");
+            // Channels of a constant input cannot be removed: they stay whole.
+            if (ctx.HasSlots(x)) ctx.Map(x, 0, y, offset, width);
+            else ctx.LockRange(y, offset, width, $"{ctx.Node}: concatenates constant '{x}'");
+            offset += width;
+        }
+    }
 
     public override void Infer(InferenceContext ctx)
     {

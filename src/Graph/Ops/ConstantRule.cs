@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Constant: its value is known, whichever attribute holds it.</summary>
@@ -11,6 +13,9 @@ public sealed class ConstantRule : OpRule
     {
         if (ValueOf(ctx.Node) is { } t) ctx.SetOutputValue(0, t);
     }
+
+    // Its output is a constant, which channel analysis slices rather than follows.
+    public override void ChannelFlow(ChannelFlowContext ctx) { }
 
     public static Tensor? ValueOf(Node node)
     {

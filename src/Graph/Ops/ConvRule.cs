@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Conv and ConvTranspose: N-d, any stride, padding (explicit or auto_pad), dilation and
@@ -30,6 +32,59 @@ public sealed class ConvRule : OpRule
         if (perSample.ElementCount() is not long elements) return null;
         // Both: weight dims after the first = (channels per group on the other side) * kernel.
         return elements * w.ToLongs().Skip(1).Aggregate(1L, (a, b) => a * b);
+    }
+
+    // Conv, group 1: MACs ~ C_in * C_out. Grouped (whole groups removed): channels per group on the
+    // weight's mixed side stay fixed, so only the side whose count follows the groups scales.
+    public override (bool WithInput, bool WithOutput) MacScaling(Node node)
+    {
+        bool plain = node.GetInt("group", 1) == 1;
+        return node.OpType == "Conv" ? (plain, true) : (true, plain);
+    }
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        string? x = ctx.In(0), w = ctx.In(1), b = ctx.In(2), y = ctx.Out(0);
+        if (x is null || w is null || y is null || !ctx.HasSlots(x) || !ctx.HasSlots(y) || !ctx.IsSliceableConstant(w))
+        {
+            ctx.LockAll($"{ctx.Node}: weights are not a constant, or channel counts are unknown");
+            return;
+        }
+        bool transpose = ctx.Node.OpType == "ConvTranspose";
+        long group = ctx.Node.GetInt("group", 1);
+        // Conv weight [C_out, C_in/g, k...]; ConvTranspose weight [C_in, C_out/g, k...].
+        int inAxis = transpose ? 0 : 1, outAxis = transpose ? 1 : 0;
+        if (group == 1)
+        {
+            ctx.SliceConstant(w, inAxis, x, 1, SliceRole.Consumer);
+            ctx.SliceConstant(w, outAxis, y, 1, SliceRole.Producer);
+        }
+        else
+        {
+            // Grouped and depthwise convs: group k reads input block k and writes output block k, so
+            // a removable unit is a whole conv group (for depthwise: one channel in and its outputs).
+            long cin = ctx.Width(x), cout = ctx.Width(y);
+            if (cin % group != 0 || cout % group != 0) { ctx.LockAll($"{ctx.Node}: channels do not divide into {group} groups"); return; }
+            long a = cin / group, bOut = cout / group;
+            for (long k = 0; k < group; k++)
+            {
+                for (long i = 0; i < a; i++) ctx.Join(x, k * a, x, k * a + i);
+                for (long j = 0; j < bOut; j++) ctx.Join(x, k * a, y, k * bOut + j);
+            }
+            // Only the axis indexed by full channel numbers is sliced; the per-group axis stays.
+            if (transpose) ctx.SliceConstant(w, 0, x, 1, SliceRole.Producer);
+            else ctx.SliceConstant(w, 0, y, 1, SliceRole.Producer);
+        }
+        if (b is not null) ctx.SliceConstant(b, 0, y, 1, SliceRole.Parameter);
+    }
+
+    public override void Rewrite(RewriteContext ctx)
+    {
+        long group = ctx.Node.GetInt("group", 1);
+        if (group == 1 || ctx.Node.Input(0) is not { } x || ctx.Kept(x) is null) return;
+        // Whole groups were removed: the group count falls with the input channels.
+        long newGroup = group * ctx.NewWidth(x) / ctx.OriginalWidth(x);
+        ctx.Node.SetAttr(Attribute.Int("group", newGroup));
     }
 }
 

@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Broadcasting element-wise ops with any number of inputs. Folded to a constant when all
@@ -25,6 +27,31 @@ public sealed class ElementwiseRule : OpRule
         if (shape.ElementCount() > ShapeInference.MaxFoldedElements) return;
         if (values.Any(v => v!.ElementType == ElementType.String)) return;
         ctx.SetOutputValue(0, Fold(op, values!, shape.ToLongs(), elem));
+    }
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        string? y = ctx.Out(0);
+        if (y is null || !ctx.HasSlots(y)) { ctx.LockAll($"{ctx.Node}: result channels unknown"); return; }
+        int rank = ctx.ShapeOf(y)!.Rank;
+        long channels = ctx.Width(y);
+        for (int i = 0; i < ctx.Node.Inputs.Count; i++)
+        {
+            string? x = ctx.In(i);
+            if (x is null || ctx.ShapeOf(x) is not { } s) { ctx.LockAll($"{ctx.Node}: operand {i} has an unknown shape"); return; }
+            int axis = BiasFlow.ChannelAxis(s, rank, channels);
+            if (ctx.HasSlots(x))
+            {
+                if (s.Rank == rank && axis == 1) { ctx.Preserve(x, y); continue; }   // full-channel operand: slot by slot
+                if (s.Rank == rank && s[1].Value == 1) continue;                       // broadcast along channels
+                // Its axis 1 lands on another axis of the result: its channels are not channels here.
+                ctx.LockAll($"{ctx.Node}: operand '{x}' is broadcast with its channels on another axis");
+                return;
+            }
+            if (axis < 0) continue;                                                  // broadcast along channels
+            if (ctx.IsSliceableConstant(x)) ctx.SliceConstant(x, axis, y, 1, SliceRole.Parameter);
+            else { ctx.LockAll($"{ctx.Node}: operand '{x}' has channels sppc cannot follow"); return; }
+        }
     }
 
     private static Tensor Fold(string op, List<Tensor> inputs, long[] outDims, ElementType elem)

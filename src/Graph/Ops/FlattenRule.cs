@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Flatten: [d0..d(a-1)] and [da..] collapse into a 2-d tensor.</summary>
@@ -15,6 +17,17 @@ public sealed class FlattenRule : OpRule
         var shape = new Shape([Product(x.Dims.Take(a)), Product(x.Dims.Skip(a))]);
         ctx.SetOutput(0, t.ElementType, shape);
         if (ctx.InputValue(0) is { } v) ctx.SetOutputValue(0, v.WithData(shape.ToLongs(), v.RawData));
+    }
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        string? x = ctx.In(0), y = ctx.Out(0);
+        if (x is null || y is null || ctx.ShapeOf(x) is not { } xs) { ctx.LockAll($"{ctx.Node}: shapes unknown"); return; }
+        long axis = ctx.Node.GetInt("axis", 1);
+        if (axis < 0) axis += xs.Rank;
+        if (axis != 1 || !ctx.HasSlots(x) || !ctx.HasSlots(y)) { ctx.LockAll($"{ctx.Node}: flattens across the channel axis"); return; }
+        // [N, C, H, W] -> [N, C*H*W]: channel c becomes the block of H*W features a Gemm reads.
+        ctx.MapBlocks(x, y, ctx.Width(y) / ctx.Width(x));
     }
 
     /// <summary>Product of dims; a single symbolic dim times known 1s keeps its symbol.</summary>

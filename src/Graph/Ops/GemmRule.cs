@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Gemm: Y = alpha * op(A) * op(B) + beta * C, A and B 2-d.</summary>
@@ -28,5 +30,21 @@ public sealed class GemmRule : OpRule
         bool ta = ctx.Node.GetInt("transA", 0) != 0;
         var k = ta ? a[0] : a[1];
         return y.ElementCount() is long e && k.Value is long kv ? e * kv : null;
+    }
+
+    public override (bool WithInput, bool WithOutput) MacScaling(Node node) => (true, true);
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        string? a = ctx.In(0), bw = ctx.In(1), c = ctx.In(2), y = ctx.Out(0);
+        if (a is null || bw is null || y is null || ctx.Node.GetInt("transA", 0) != 0 || !ctx.IsSliceableConstant(bw))
+        {
+            ctx.LockAll($"{ctx.Node}: only Gemm with constant B and untransposed A is pruned");
+            return;
+        }
+        bool tb = ctx.Node.GetInt("transB", 0) != 0;
+        ctx.SliceConstant(bw, tb ? 1 : 0, a, 1, SliceRole.Consumer);
+        ctx.SliceConstant(bw, tb ? 0 : 1, y, 1, SliceRole.Producer);
+        BiasFlow.Slice(ctx, c, y);
     }
 }

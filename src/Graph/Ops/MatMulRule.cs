@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>MatMul with numpy semantics: 1-d operands promoted, batch dims broadcast.</summary>
@@ -29,5 +31,20 @@ public sealed class MatMulRule : OpRule
         var y = ctx.OutputShape(0);
         if (a is null || y is null) return null;
         return y.ElementCount() is long e && a[a.Rank - 1].Value is long k ? e * k : null;
+    }
+
+    public override (bool WithInput, bool WithOutput) MacScaling(Node node) => (true, true);
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        string? a = ctx.In(0), b = ctx.In(1), y = ctx.Out(0);
+        // A linear layer: [N, K] x constant [K, M]. Higher ranks put channels elsewhere than axis 1.
+        if (a is null || b is null || y is null || ctx.ShapeOf(a)?.Rank != 2 || ctx.ShapeOf(b)?.Rank != 2 || !ctx.IsSliceableConstant(b))
+        {
+            ctx.LockAll($"{ctx.Node}: only 2-d MatMul with a constant right operand is pruned");
+            return;
+        }
+        ctx.SliceConstant(b, 0, a, 1, SliceRole.Consumer);
+        ctx.SliceConstant(b, 1, y, 1, SliceRole.Producer);
     }
 }

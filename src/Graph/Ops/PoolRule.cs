@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>MaxPool, AveragePool, LpPool (kernel, strides, pads or auto_pad, dilations, ceil_mode)
@@ -28,6 +30,12 @@ public sealed class PoolRule : OpRule
         var shape = new Shape(dims);
         ctx.SetOutput(0, t.ElementType, shape);
         if (node.OpType == "MaxPool") ctx.SetOutput(1, ElementType.Int64, shape);
+    }
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        ctx.Preserve(ctx.In(0), ctx.Out(0));
+        ctx.Preserve(ctx.In(0), ctx.Out(1));
     }
 }
 

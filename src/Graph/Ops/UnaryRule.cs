@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Ops whose output has the input's type and shape: activations, normalisations that keep
@@ -19,5 +21,45 @@ public sealed class UnaryRule : OpRule
         ctx.SetOutput(0, t.ElementType, t.Shape);
         if (ctx.Node.OpType == "Dropout") ctx.SetOutput(1, ElementType.Bool, t.Shape);
         if (ctx.Node.OpType == "Identity" && ctx.InputValue(0) is { } v) ctx.SetOutputValue(0, v);
+    }
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        string? x = ctx.In(0), y = ctx.Out(0);
+        switch (ctx.Node.OpType)
+        {
+            case "LRN":
+                // Normalises each channel by its neighbours: removing one changes the others.
+                ctx.LockAll($"{ctx.Node}: LRN mixes neighbouring channels");
+                return;
+            case "Softmax" or "LogSoftmax" or "LayerNormalization":
+                if (NormalisesChannels(ctx)) { ctx.LockAll($"{ctx.Node}: normalises over the channel axis"); return; }
+                break;
+            case "BatchNormalization":
+                for (int i = 1; i <= 4; i++) if (y is not null) ctx.SliceConstant(ctx.In(i)!, 0, y, 1, SliceRole.Parameter);
+                break;
+            case "InstanceNormalization":
+                for (int i = 1; i <= 2; i++) if (y is not null) ctx.SliceConstant(ctx.In(i)!, 0, y, 1, SliceRole.Parameter);
+                break;
+            case "PRelu":
+                if (y is not null) BiasFlow.Slice(ctx, ctx.In(1), y);
+                break;
+            case "Dropout":
+                ctx.Preserve(x, ctx.Out(1));
+                break;
+        }
+        ctx.Preserve(x, y);
+    }
+
+    /// <summary>Softmax-like ops: does the normalisation include axis 1? (Before opset 13 Softmax
+    /// flattened from its axis on, default 1; LayerNormalization covers all axes from its axis.)</summary>
+    private static bool NormalisesChannels(ChannelFlowContext ctx)
+    {
+        int rank = ctx.ShapeOf(ctx.In(0))?.Rank ?? 0;
+        if (rank < 2) return true;
+        bool fromAxisOn = ctx.Node.OpType == "LayerNormalization" || ctx.Opset < 13;
+        long axis = ctx.Node.GetInt("axis", fromAxisOn && ctx.Node.OpType != "LayerNormalization" ? 1 : -1);
+        if (axis < 0) axis += rank;
+        return fromAxisOn ? axis <= 1 : axis == 1;
     }
 }
