@@ -1,34 +1,40 @@
 using System.CommandLine;
-using Spp.Backend.Onnx;
+using Spp.Cli.Pipeline;
 
 namespace Spp.Cli.Commands;
 
-/// <summary>The main job: <c>sppc MODEL --speedup S [--data D] [--val V] -o OUT</c>.</summary>
+/// <summary>The main job: <c>sppc MODEL --speedup S [--method l1] -o OUT [--report FILE]</c>.</summary>
 public static class CompileCommand
 {
+    private static readonly string[] Methods = ["l1", "spp", "taylor", "increg"];
+
     public static void Configure(RootCommand root)
     {
         var model = new Argument<string>("model") { Description = "ONNX model to prune" };
         var speedup = new Option<double>("--speedup") { Description = "target MAC reduction factor (1 = write the model back unchanged)", Required = true };
         var output = new Option<string?>("--output", "-o") { Description = "output model path (default: MODEL.slim.onnx beside the input)" };
-        root.Add(model);
-        root.Add(speedup);
-        root.Add(output);
+        var method = new Option<string?>("--method") { Description = "pruning criterion: l1 (data-free, one-shot); spp, taylor, increg need --data" };
+        method.AcceptOnlyFromAmong(Methods);
+        var roundTo = new Option<int>("--round-to") { Description = "keep channel counts at multiples of Q", DefaultValueFactory = _ => 1 };
+        var minKeep = new Option<double>("--min-keep") { Description = "smallest share of a group's channels kept", DefaultValueFactory = _ => 0.1 };
+        var producerOnly = new Option<bool>("--l1-producer-only") { Description = "l1: rank channels by their producing filters only (Li et al.)" };
+        var report = new Option<string?>("--report") { Description = "write the run's report as JSON" };
+        foreach (var s in new Symbol[] { model, speedup, output, method, roundTo, minKeep, producerOnly, report })
+            if (s is Option opt) root.Add(opt); else root.Add((Argument)s);
+
         root.SetAction(r => CliRunner.Run(() =>
         {
             string input = r.GetValue(model)!;
             double s = r.GetValue(speedup);
-            string outPath = r.GetValue(output) ?? DefaultOutput(input);
             if (!(s >= 1) || double.IsInfinity(s)) throw new UsageException($"--speedup {s}: must be a number >= 1");
-            ModelFiles.CheckOutput(input, outPath);
-            var m = ModelFiles.Load(input);
-            if (s == 1)
-            {
-                OnnxWriter.Write(m, outPath);
-                Console.Out.WriteLine($"wrote {outPath} (unchanged, --speedup 1)");
-                return ExitCodes.Ok;
-            }
-            throw new UsageException("--speedup above 1: pruning is not available in this build yet");
+            int q = r.GetValue(roundTo);
+            if (q < 1) throw new UsageException($"--round-to {q}: must be >= 1");
+            double keep = r.GetValue(minKeep);
+            if (!(keep > 0 && keep <= 1)) throw new UsageException($"--min-keep {keep}: must be in (0, 1]");
+            string m = r.GetValue(method) ?? "l1";
+            if (m != "l1") throw new UsageException($"--method {m}: needs training data (--data), which this build does not support yet; use --method l1");
+            return PruneJob.Run(new PruneOptions(input, r.GetValue(output) ?? DefaultOutput(input), s, m, q, keep,
+                r.GetValue(producerOnly), r.GetValue(report)));
         }));
     }
 

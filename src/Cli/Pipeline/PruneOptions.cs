@@ -1,0 +1,12 @@
+namespace Spp.Cli.Pipeline;
+
+/// <summary>Everything the main job was asked to do, as parsed from the command line.</summary>
+public sealed record PruneOptions(
+    string Input,
+    string Output,
+    double Speedup,
+    string Method,
+    int RoundTo,
+    double MinKeep,
+    bool L1ProducerOnly,
+    string? ReportPath);

@@ -1,0 +1,63 @@
+using Spectre.Console;
+using Spp.Backend.Reports;
+using Spp.Backend.Verification;
+using Spp.Graph;
+using Spp.Graph.Channels;
+using Spp.Pruning.Allocation;
+
+namespace Spp.Cli.Pipeline;
+
+/// <summary>Builds the run's report and prints its summary table.</summary>
+public static class Reporting
+{
+    public static PruneReport Build(PruneOptions o, Model before, Model after, ChannelAnalysis analysis, PruningPlan plan,
+        WidthAllocation allocation, ExactnessReport exact)
+    {
+        var groupMacs = GroupMacs.Of(analysis);
+        var groups = analysis.PrunableGroups.Select(g =>
+        {
+            var removed = plan.Removed.GetValueOrDefault(g.Id) ?? [];
+            return new GroupReport(g.Id, g.Width, g.Width - removed.Count, removed, g.Producers, g.Consumers, groupMacs[g.Id]);
+        }).ToList();
+        return new PruneReport(o.Input, o.Output, o.Method, o.Speedup, allocation.PredictedSpeedup,
+            Figures(before), Figures(after), analysis.Groups.Count(g => g.Locked), groups,
+            new ExactnessFigures(exact.MaxAbsDiff, exact.RelativeDiff, exact.Tolerance, exact.Batches, exact.Passed));
+    }
+
+    public static ModelFigures Figures(Model m)
+    {
+        var s = ModelSummary.Of(m);
+        return new ModelFigures(s.TotalParams, s.MacsPerSample, s.ConvGemmMacsPerSample);
+    }
+
+    public static void PrintSummary(PruneReport r)
+    {
+        var groups = new Table().Border(TableBorder.Simple).Title("[bold]channel groups[/]");
+        groups.AddColumn("group", c => c.RightAligned());
+        groups.AddColumn("width", c => c.RightAligned());
+        groups.AddColumn("kept", c => c.RightAligned());
+        groups.AddColumn("produced by");
+        foreach (var g in r.Groups)
+            groups.AddRow(g.Id.ToString(), g.WidthBefore.ToString(), g.WidthAfter.ToString(),
+                Markup.Escape(Abbreviate(g.Producers.Count > 0 ? g.Producers : g.Consumers)));
+        groups.Caption($"{r.Groups.Count} prunable groups, {r.LockedGroups} locked");
+        AnsiConsole.Write(groups);
+
+        var t = new Table().Border(TableBorder.Rounded);
+        t.AddColumn("");
+        t.AddColumn("original", c => c.RightAligned());
+        t.AddColumn("pruned", c => c.RightAligned());
+        t.AddColumn("ratio", c => c.RightAligned());
+        t.AddRow("parameters", r.Before.Params.ToString("N0"), r.After.Params.ToString("N0"), $"{(double)r.Before.Params / Math.Max(1, r.After.Params):0.00}x");
+        t.AddRow("MACs per sample", r.Before.Macs.ToString("N0"), r.After.Macs.ToString("N0"), $"{r.MacSpeedup:0.00}x");
+        t.AddRow("  Conv/Gemm/MatMul", r.Before.ConvGemmMacs.ToString("N0"), r.After.ConvGemmMacs.ToString("N0"),
+            $"{(double)r.Before.ConvGemmMacs / Math.Max(1, r.After.ConvGemmMacs):0.00}x");
+        if (r.Exactness is { } e)
+            t.AddRow("exactness (max rel. diff)", "", $"{e.RelativeDiff:E2}", e.Passed ? "[green]pass[/]" : "[red]FAIL[/]");
+        t.Caption($"method {r.Method}, target {r.TargetSpeedup:0.##}x MACs");
+        AnsiConsole.Write(t);
+    }
+
+    private static string Abbreviate(IReadOnlyList<string> names) =>
+        names.Count <= 2 ? string.Join(", ", names) : $"{names[0]}, {names[1]} +{names.Count - 2}";
+}
