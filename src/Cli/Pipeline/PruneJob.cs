@@ -3,9 +3,8 @@ using Spp.Backend.Onnx;
 using Spp.Backend.Reports;
 using Spp.Backend.Verification;
 using Spp.Graph;
-using Spp.Graph.Channels;
 using Spp.Pruning.Allocation;
-using Spp.Pruning.Criteria;
+using Spp.Pruning.OneShot;
 
 namespace Spp.Cli.Pipeline;
 
@@ -25,30 +24,20 @@ public static class PruneJob
             return ExitCodes.Ok;
         }
 
-        var analysis = ChannelAnalysis.Run(model.Graph, model.OnnxOpset);
-        if (!analysis.PrunableGroups.Any())
-            throw new UsageException($"{o.Input}: nothing to prune: every channel group is locked ({analysis.Groups.FirstOrDefault()?.LockReasons.FirstOrDefault() ?? "no channel groups"})");
-        WidthAllocation allocation;
+        PruneResult result;
         try
         {
-            allocation = new UniformAllocator(analysis).Allocate(new AllocationOptions(o.Speedup, o.MinKeep, o.RoundTo));
+            result = L1Pruner.Prune(model, new AllocationOptions(o.Speedup, o.MinKeep, o.RoundTo), o.L1ProducerOnly);
         }
         catch (UnreachableSpeedupException e)
         {
-            throw new UsageException($"--speedup {o.Speedup}: {e.Message}");
+            throw new UsageException(e.ReachableSpeedup <= 1
+                ? $"{o.Input}: nothing to prune: {e.Message}"
+                : $"--speedup {o.Speedup}: {e.Message}");
         }
-
-        var plan = new PruningPlan();
-        foreach (var g in analysis.PrunableGroups)
-        {
-            int remove = allocation.RemovedUnits(g);
-            if (remove > 0) plan.Remove(g.Id, L1Importance.Smallest(L1Importance.Of(analysis, g, o.L1ProducerOnly), remove));
-        }
-
-        var pruned = model.CloneWithGraph(GraphPruner.Prune(analysis, plan));
-        var masked = model.CloneWithGraph(GraphPruner.MaskOriginal(analysis, plan));
+        var (pruned, masked) = (result.Pruned, result.MaskedOriginal);
         var exact = ExactnessCheck.Run(masked, pruned);
-        var report = Reporting.Build(o, model, pruned, analysis, plan, allocation, exact);
+        var report = Reporting.Build(o, model, pruned, result.Analysis, result.Plan, result.Allocation, exact);
 
         Reporting.PrintSummary(report);
         if (!exact.Passed)
