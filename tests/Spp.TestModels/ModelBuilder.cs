@@ -76,6 +76,14 @@ public sealed class ModelBuilder
         return name;
     }
 
+    /// <summary>A scalar int64 initializer (Gather indices, Range bounds).</summary>
+    public string ConstScalar(string prefix, long value)
+    {
+        var name = Fresh(prefix);
+        _g.AddInitializer(Tensor.FromInt64s(name, [], [value]));
+        return name;
+    }
+
     public string Node(string op, IEnumerable<string> inputs, params Attribute[] attrs) =>
         NodeMulti(op, inputs, 1, attrs)[0];
 
@@ -128,6 +136,12 @@ public sealed class ModelBuilder
         return Node("Gemm", [x, Weight("fc_w", [outFeatures, inFeatures]), Weight("fc_b", [outFeatures], 0.1)],
             Attribute.Int("transB", 1));
     }
+
+    public string Reshape(string x, params long[] shape) => Node("Reshape", [x, ConstInts("shape", shape)]);
+
+    /// <summary>Transpose; no perm reverses the axes.</summary>
+    public string Transpose(string x, params long[] perm) =>
+        perm.Length == 0 ? Node("Transpose", [x]) : Node("Transpose", [x], Attribute.IntList("perm", perm));
 
     public string[] Split(string x, long axis, params long[] sizes) =>
         NodeMulti("Split", [x, ConstInts("split", sizes)], sizes.Length, Attribute.Int("axis", axis));

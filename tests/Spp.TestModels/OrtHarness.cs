@@ -29,7 +29,11 @@ public static class OrtHarness
 
     /// <summary>Runtime shapes of every node output, obtained by declaring each one a graph output
     /// (ONNX Runtime then returns it).</summary>
-    public static Dictionary<string, long[]> RuntimeShapes(Model m, long batch, int seed = 0)
+    public static Dictionary<string, long[]> RuntimeShapes(Model m, long batch, int seed = 0) =>
+        RuntimeValues(m, batch, seed).ToDictionary(kv => kv.Key, kv => kv.Value.Dims);
+
+    /// <summary>Runtime value (element type, shape and data) of every node output.</summary>
+    public static Dictionary<string, Tensor> RuntimeValues(Model m, long batch, int seed = 0)
     {
         var g = m.Graph.Clone();
         var declared = new HashSet<string>(g.Outputs.Select(o => o.Name));
@@ -40,6 +44,6 @@ public static class OrtHarness
         var probe = m.CloneWithGraph(g);
         using var s = OrtModel.Load(probe, OrtSettings.Reference);
         var outs = s.Run(RandomInputs(m, batch, seed));
-        return outs.ToDictionary(t => t.Name, t => t.Dims);
+        return outs.ToDictionary(t => t.Name);
     }
 }

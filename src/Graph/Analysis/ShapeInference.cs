@@ -45,12 +45,25 @@ public static class ShapeInference
                     types.Warnings.Add(e is GraphException ? e.Message : $"node {node}: {e.Message}");
                 }
             }
-            // Whatever the rule could not infer (or an unknown op) takes the declared type.
+            // Whatever the rule could not infer (or an unknown op) takes the declared type; a
+            // partly inferred shape takes the declared dims where its own are not known.
             foreach (var o in node.Outputs)
-                if (o.Length > 0 && !types.HasType(o) && Declared(graph, o) is { } declared)
-                    types.SetType(o, declared);
+                if (o.Length > 0 && Declared(graph, o) is { } declared)
+                    types.SetType(o, types.TypeOf(o) is { } inferred ? Fill(inferred, declared) : declared);
         }
         return types;
+    }
+
+    /// <summary>The inferred type with its unknown parts (element type, rank, dims that are neither
+    /// a size nor a symbol) taken from the declared type.</summary>
+    private static TensorType Fill(TensorType inferred, TensorType declared)
+    {
+        var elem = inferred.ElementType == ElementType.Undefined ? declared.ElementType : inferred.ElementType;
+        var shape = inferred.Shape;
+        if (shape is null) shape = declared.Shape;
+        else if (declared.Shape is { } d && d.Rank == shape.Rank)
+            shape = new Shape(shape.Dims.Select((dim, k) => dim.IsKnown || dim.IsSymbolic ? dim : d[k]));
+        return new TensorType(elem, shape);
     }
 
     private static TensorType? Declared(Graph graph, string name)

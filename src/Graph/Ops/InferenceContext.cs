@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>What an <see cref="OpRule"/> sees of one node during inference: its attributes, its
@@ -27,6 +29,18 @@ public sealed class InferenceContext
     public ElementType InputElementType(int i) => InputType(i)?.ElementType ?? ElementType.Undefined;
     /// <summary>The input's value when it is an initializer or was folded to a constant.</summary>
     public Tensor? InputValue(int i) => Node.Input(i) is { } n ? _types.ValueOf(n) : null;
+
+    /// <summary>Input 0's element type and shape, for rules whose output 0 keeps the element type
+    /// and needs the input's rank. False when the shape is not known; output 0 then gets the element
+    /// type (when known) with an unknown shape, which is all such a rule can tell.</summary>
+    public bool TryShapedInput(out ElementType elem, [NotNullWhen(true)] out Shape? shape)
+    {
+        var t = InputType(0);
+        elem = t?.ElementType ?? ElementType.Undefined;
+        shape = t?.Shape;
+        if (t is not null && shape is null) SetOutput(0, elem, null);
+        return shape is not null;
+    }
 
     public TensorType? OutputType(int i) => i < Node.Outputs.Count && Node.Outputs[i].Length > 0 ? _types.TypeOf(Node.Outputs[i]) : null;
     public Shape? OutputShape(int i) => OutputType(i)?.Shape;
