@@ -46,9 +46,10 @@ public sealed class ChannelAnalysis
         var sliceSlots = new List<(TensorSlice Slice, int Slot)>();
         bool Sliceable(string name) => graph.Initializers.ContainsKey(name) || constantNodes.ContainsKey(name);
 
+        var consumerMap = new Lazy<Dictionary<string, List<Node>>>(graph.ConsumerMap);
         foreach (var node in graph.Nodes)
         {
-            var ctx = new ChannelFlowContext(node, graph, types, opset, slots, slices, sliceSlots, Sliceable);
+            var ctx = new ChannelFlowContext(node, graph, types, opset, slots, slices, sliceSlots, Sliceable, consumerMap);
             var rule = OpRegistry.Find(node);
             if (rule is null) ctx.LockAll($"{node}: op without a channel rule");
             // A rule can only state channel flow between tensors whose channel counts are known.

@@ -8,10 +8,13 @@ public sealed class ChannelFlowContext
     private readonly List<TensorSlice> _slices;
     private readonly List<(TensorSlice Slice, int Slot)> _sliceSlots;
     private readonly Func<string, bool> _isSliceableConstant;
+    private readonly Lazy<Dictionary<string, List<Node>>> _consumers;
 
     internal ChannelFlowContext(Node node, Graph graph, GraphTypes types, long opset, ChannelSlots slots,
-        List<TensorSlice> slices, List<(TensorSlice, int)> sliceSlots, Func<string, bool> isSliceableConstant)
+        List<TensorSlice> slices, List<(TensorSlice, int)> sliceSlots, Func<string, bool> isSliceableConstant,
+        Lazy<Dictionary<string, List<Node>>> consumers)
     {
+        _consumers = consumers;
         Node = node;
         Graph = graph;
         Types = types;
@@ -29,6 +32,21 @@ public sealed class ChannelFlowContext
     public long Opset { get; }
 
     public string? In(int i) => Node.Input(i);
+
+    /// <summary>An integer list from constant input <paramref name="input"/> when the node has it,
+    /// else from attribute <paramref name="attr"/>; null when neither is known.</summary>
+    public long[]? Ints(int input, string? attr) =>
+        Node.Input(input) is { } name ? ConstantOf(name)?.ToInt64s() : attr is null ? null : Node.GetInts(attr);
+
+    /// <summary>Nodes that read <paramref name="value"/>.</summary>
+    public IReadOnlyList<Node> Consumers(string value) => _consumers.Value.GetValueOrDefault(value) ?? [];
+
+    /// <summary>An axis attribute made non-negative for a tensor of <paramref name="rank"/>.</summary>
+    public int AxisAttr(string name, long dflt, int rank)
+    {
+        long a = Node.GetInt(name, dflt);
+        return (int)(a < 0 ? a + rank : a);
+    }
     public string? Out(int i) => i < Node.Outputs.Count && Node.Outputs[i].Length > 0 ? Node.Outputs[i] : null;
     public Shape? ShapeOf(string? value) => value is null ? null : Types.ShapeOf(value);
     public Tensor? ConstantOf(string? value) => value is null ? null : Types.ValueOf(value);

@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Cast (to the 'to' type) and CastLike (to the second input's type): same shape, new
@@ -14,6 +16,8 @@ public sealed class CastRule : OpRule
         ElementType.Bool, ElementType.Int16, ElementType.UInt16, ElementType.Int32, ElementType.UInt32,
         ElementType.Int64, ElementType.UInt64,
     ];
+
+    public override void ChannelFlow(ChannelFlowContext ctx) => ctx.Preserve(ctx.In(0), ctx.Out(0));
 
     public override void Infer(InferenceContext ctx)
     {

@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Gather along any axis: the indices' shape replaces that axis. Folded for constant data
@@ -6,6 +8,16 @@ namespace Spp.Graph.Ops;
 public sealed class GatherRule : OpRule
 {
     public override IReadOnlyList<string> OpTypes { get; } = ["Gather"];
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        var x = ctx.In(0);
+        if (!ctx.HasSlots(x)) return;                // gathering from shape vectors and constants
+        int rank = ctx.ShapeOf(x)!.Rank;
+        // Picking along a spatial axis keeps channels on axis 1 whatever the indices' rank.
+        if (ctx.AxisAttr("axis", 0, rank) >= 2 && ctx.HasSlots(ctx.Out(0))) ctx.Preserve(x, ctx.Out(0));
+        else ctx.LockAll($"{ctx.Node}: gathers along the batch or channel axis");
+    }
 
     public override void Infer(InferenceContext ctx)
     {

@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Pad in every mode (the mode does not change the shape): pads from the attribute
@@ -6,6 +8,16 @@ namespace Spp.Graph.Ops;
 public sealed class PadRule : OpRule
 {
     public override IReadOnlyList<string> OpTypes { get; } = ["Pad"];
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        var pads = ctx.Ints(1, "pads");
+        int rank = ctx.ShapeOf(ctx.In(0))!.Rank;
+        var axes = ctx.Ints(3, null)?.Select(a => a < 0 ? a + rank : a).ToArray() ?? Enumerable.Range(0, rank).Select(a => (long)a).ToArray();
+        bool channelsPadded = pads is null || axes.Select((a, j) => (a, j)).Any(t => t.a <= 1 && (pads[t.j] != 0 || pads[t.j + axes.Length] != 0));
+        if (channelsPadded) ctx.LockAll($"{ctx.Node}: pads the batch or channel axis");
+        else ctx.Preserve(ctx.In(0), ctx.Out(0));
+    }
 
     public override void Infer(InferenceContext ctx)
     {

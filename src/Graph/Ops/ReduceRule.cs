@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>The Reduce* family: axes as attribute or input (ReduceSum from opset 13, the others
@@ -11,6 +13,17 @@ public sealed class ReduceRule : OpRule
         "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
         "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare",
     ];
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        int rank = ctx.ShapeOf(ctx.In(0))!.Rank;
+        var axes = ctx.Ints(1, "axes");
+        bool keep = ctx.Node.GetInt("keepdims", 1) != 0;
+        if (axes is { Length: 0 } && ctx.Node.GetInt("noop_with_empty_axes", 0) != 0) { ctx.Preserve(ctx.In(0), ctx.Out(0)); return; }
+        // Reducing spatial axes (global pooling written as ReduceMean) keeps channels on axis 1.
+        if (axes is { Length: > 0 } && axes.All(a => (a < 0 ? a + rank : a) >= 2) && (keep || rank >= 2)) ctx.Preserve(ctx.In(0), ctx.Out(0));
+        else ctx.LockAll($"{ctx.Node}: reduces over the batch or channel axis");
+    }
 
     public override void Infer(InferenceContext ctx)
     {

@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Reshape: 0 copies the input's dim (unless allowzero, opset 14), -1 takes the elements
@@ -21,6 +23,51 @@ public sealed class ReshapeRule : OpRule
         var shape = Resolve(ctx, t.Shape, target, ctx.Node.GetInt("allowzero", 0) != 0);
         ctx.SetOutput(0, t.ElementType, shape);
         if (ctx.InputValue(0) is { } v && shape.IsFullyKnown) ctx.SetOutputValue(0, ConstantData.Reshaped(v, shape.ToLongs()));
+    }
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        string? x = ctx.In(0), y = ctx.Out(0);
+        if (!ctx.HasSlots(x)) { ctx.LockValue(y, $"{ctx.Node}: reshapes a tensor without channels into one with"); return; }
+        var xs = ctx.ShapeOf(x)!;
+        var ys = ctx.ShapeOf(y);
+        long c = ctx.Width(x!);
+        long rest = xs.Dims.Skip(2).Aggregate(1L, (a, d) => a * d.Value!.Value);
+        bool sameBatch = ys is { Rank: >= 2 } && ys[0].Value == xs[0].Value;
+        bool keepsChannels = sameBatch && ys![1].Value == c && ys.Dims.Skip(2).Aggregate(1L, (a, d) => a * (d.Value ?? -1)) == rest;
+        bool flattens = sameBatch && ys!.Rank == 2 && ys[1].Value == c * rest;
+        if (!keepsChannels && !flattens) { ctx.LockAll($"{ctx.Node}: reshapes across the channel axis"); return; }
+        // An explicit channel count in the target must be rewritten: possible only in a constant.
+        var target = ctx.Ints(1, "shape");
+        bool explicitChannels = target is null || (target.Length > 1 && target[1] > 0);
+        if (explicitChannels && ctx.In(1) is { } t && !ctx.IsSliceableConstant(t))
+        {
+            ctx.LockAll($"{ctx.Node}: its target shape is computed and names the channel count");
+            return;
+        }
+        if (keepsChannels) ctx.Preserve(x, y);
+        else ctx.MapBlocks(x!, y!, rest);
+    }
+
+    public override void Rewrite(RewriteContext ctx)
+    {
+        var y = ctx.Node.Outputs[0];
+        if (ctx.Kept(y) is null) return;
+        if (ctx.Node.Input(1) is { } name)
+        {
+            var old = ctx.Graph.Initializer(name) ?? ctx.OriginalTypes.ValueOf(name);
+            if (old is null) return;
+            var dims = old.ToInt64s();
+            if (dims.Length < 2 || dims[1] <= 0) return;
+            dims[1] = ctx.NewWidth(y);
+            ctx.ReplaceConstantInput(1, Tensor.FromDoubles("", old.ElementType, old.Dims, dims.Select(d => (double)d).ToArray()));
+        }
+        else if (ctx.Node.GetInts("shape") is { Length: >= 2 } attr && attr[1] > 0)
+        {
+            var dims = (long[])attr.Clone();
+            dims[1] = ctx.NewWidth(y);
+            ctx.Node.SetAttr(Attribute.IntList("shape", dims));
+        }
     }
 
     private static Shape Resolve(InferenceContext ctx, Shape? x, long[] target, bool allowZero)

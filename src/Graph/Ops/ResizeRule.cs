@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Resize and Upsample in every mode (the mode does not change the shape). Output dims
@@ -7,6 +9,37 @@ namespace Spp.Graph.Ops;
 public sealed class ResizeRule : OpRule
 {
     public override IReadOnlyList<string> OpTypes { get; } = ["Resize", "Upsample"];
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        string? x = ctx.In(0), y = ctx.Out(0);
+        if (!ctx.HasSlots(x) || !ctx.HasSlots(y) || ctx.Width(x!) != ctx.Width(y!) || ctx.ShapeOf(x)![0].Value != ctx.ShapeOf(y)![0].Value)
+        {
+            ctx.LockAll($"{ctx.Node}: resizes the batch or channel axis");
+            return;
+        }
+        // Explicit output sizes name the channel count: rewritable only in a constant.
+        if (SizesInput(ctx.Node, ctx.Opset) is { } sizes && !ctx.IsSliceableConstant(sizes))
+        {
+            ctx.LockAll($"{ctx.Node}: its output sizes are computed and name the channel count");
+            return;
+        }
+        ctx.Preserve(x, y);
+    }
+
+    public override void Rewrite(RewriteContext ctx)
+    {
+        var y = ctx.Node.Outputs[0];
+        if (ctx.Kept(y) is null || SizesInput(ctx.Node, ctx.Opset) is not { } name) return;
+        var old = (ctx.Graph.Initializer(name) ?? ctx.OriginalTypes.ValueOf(name))!;
+        var v = old.ToInt64s();
+        v[1] = ctx.NewWidth(y);
+        ctx.ReplaceConstantInput(3, Tensor.FromDoubles("", old.ElementType, old.Dims, v.Select(d => (double)d).ToArray()));
+    }
+
+    /// <summary>The non-empty 'sizes' input of Resize (opset 11+), if any.</summary>
+    private static string? SizesInput(Node node, long opset) =>
+        node.OpType == "Resize" && opset >= 11 && node.Input(3) is { } s ? s : null;
 
     public override void Infer(InferenceContext ctx)
     {

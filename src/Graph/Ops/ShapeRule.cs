@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Shape (with opset 15's start and end) and Size: int64 facts about the input's shape,
@@ -5,6 +7,27 @@ namespace Spp.Graph.Ops;
 public sealed class ShapeRule : OpRule
 {
     public override IReadOnlyList<string> OpTypes { get; } = ["Shape", "Size"];
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        var x = ctx.In(0);
+        if (!ctx.HasSlots(x)) return;
+        if (ctx.Node.OpType == "Size") { ctx.LockValue(x, $"{ctx.Node}: reads the element count, which follows the channels"); return; }
+        // The channel count may flow into shape arithmetic (a Reshape target, say) that sppc does
+        // not rewrite. Safe when the shape vector is only read at other positions.
+        int rank = ctx.ShapeOf(x)!.Rank;
+        long start = ctx.Node.GetInt("start", 0), end = ctx.Node.GetInt("end", rank);
+        if (start < 0) start += rank;
+        if (end < 0) end += rank;
+        if (start > 1 || end <= 1) return;
+        foreach (var c in ctx.Consumers(ctx.Out(0)!))
+        {
+            bool readsOtherDims = c.OpType == "Gather" && c.Input(0) == ctx.Out(0) && c.GetInt("axis", 0) == 0
+                && ctx.ConstantOf(c.Input(1)) is { } idx
+                && idx.ToInt64s().All(i => (i < 0 ? i + (end - start) : i) + start != 1);
+            if (!readsOtherDims) { ctx.LockValue(x, $"{ctx.Node}: its channel count feeds shape arithmetic"); return; }
+        }
+    }
 
     public override void Infer(InferenceContext ctx)
     {

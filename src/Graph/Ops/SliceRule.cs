@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Slice with ONNX's clamping rules: starts, ends, axes and steps as attributes (before
@@ -52,6 +54,78 @@ public sealed class SliceRule : OpRule
         ctx.SetOutput(0, elem, shape);
         if (ctx.InputValue(0) is { } v && ConstantData.Foldable(shape) && Fold(v, shape.ToLongs(), begin, stride) is { } folded)
             ctx.SetOutputValue(0, folded);
+    }
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        string? x = ctx.In(0), y = ctx.Out(0);
+        if (!ctx.HasSlots(x)) { ctx.LockValue(y, $"{ctx.Node}: slices a tensor without channels"); return; }
+        if (ChannelRange(ctx) is not { } r) { ctx.LockAll($"{ctx.Node}: slice bounds are not constants sppc can rewrite"); return; }
+        if (r.Whole) ctx.Preserve(x, y);
+        else ctx.Map(x!, r.Start, y!, 0, r.Count);
+    }
+
+    /// <summary>The slice on the channel axis (whole when untouched); null when it cannot be
+    /// followed: bounds not constant, batch axis sliced, or a channel step other than 1.</summary>
+    private static (bool Whole, long Start, long Count)? ChannelRange(ChannelFlowContext ctx)
+    {
+        var xs = ctx.ShapeOf(ctx.In(0))!;
+        long[]? starts = ctx.Ints(1, "starts"), ends = ctx.Ints(2, "ends"), axesArg = ctx.Ints(3, "axes"), steps = ctx.Ints(4, null);
+        if (starts is null || ends is null || (ctx.In(3) is not null && axesArg is null) || (ctx.In(4) is not null && steps is null)) return null;
+        var axes = axesArg?.Select(a => a < 0 ? a + xs.Rank : a).ToArray() ?? Enumerable.Range(0, starts.Length).Select(a => (long)a).ToArray();
+        (bool, long, long) result = (true, 0, xs[1].Value!.Value);
+        for (int j = 0; j < axes.Length; j++)
+        {
+            long step = steps?[j] ?? 1;
+            long n = xs[(int)axes[j]].Value ?? -1;
+            if (axes[j] > 1) continue;
+            var (s, count) = n < 0 ? (0, -1) : Range(starts[j], ends[j], step, n);
+            if (count == n && step == 1) continue;               // whole axis
+            if (axes[j] == 0 || step != 1) return null;
+            // Rewritten bounds must live in constants (or attributes).
+            foreach (int input in new[] { 1, 2 })
+                if (ctx.In(input) is { } b && !ctx.IsSliceableConstant(b)) return null;
+            result = (false, s, count);
+        }
+        return result;
+    }
+
+    public override void Rewrite(RewriteContext ctx)
+    {
+        var x = ctx.Node.Input(0)!;
+        var y = ctx.Node.Outputs[0];
+        if (ctx.Kept(x) is null || ctx.OriginalTypes.ShapeOf(x) is not { } xs) return;
+        var axes = ReadInts(ctx, 3, "axes")?.Select(a => a < 0 ? a + xs.Rank : a).ToArray()
+            ?? Enumerable.Range(0, ReadInts(ctx, 1, "starts")!.Length).Select(a => (long)a).ToArray();
+        int j = Array.IndexOf(axes, 1L);
+        if (j < 0) return;
+        var starts = ReadInts(ctx, 1, "starts")!;
+        var (start, count) = Range(starts[j], ReadInts(ctx, 2, "ends")![j], 1, ctx.OriginalWidth(x));
+        if (count == ctx.OriginalWidth(x)) return;                 // whole channel axis: bounds still hold
+        long newStart = ctx.NewIndex(x, start);
+        SetInt(ctx, 1, "starts", j, newStart);
+        SetInt(ctx, 2, "ends", j, newStart + ctx.NewWidth(y));
+    }
+
+    private static long[]? ReadInts(RewriteContext ctx, int input, string attr) => ctx.Node.Input(input) is { } n
+        ? (ctx.Graph.Initializer(n) ?? ctx.OriginalTypes.ValueOf(n))?.ToInt64s()
+        : ctx.Node.GetInts(attr);
+
+    private static void SetInt(RewriteContext ctx, int input, string attr, int index, long value)
+    {
+        if (ctx.Node.Input(input) is { } n)
+        {
+            var old = (ctx.Graph.Initializer(n) ?? ctx.OriginalTypes.ValueOf(n))!;
+            var v = old.ToInt64s();
+            v[index] = value;
+            ctx.ReplaceConstantInput(input, Tensor.FromDoubles("", old.ElementType, old.Dims, v.Select(d => (double)d).ToArray()));
+        }
+        else
+        {
+            var v = (long[])ctx.Node.GetInts(attr)!.Clone();
+            v[index] = value;
+            ctx.Node.SetAttr(Attribute.IntList(attr, v));
+        }
     }
 
     /// <summary>First index and element count of start:end:step on an axis of size n, clamped as

@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Squeeze and Unsqueeze, axes as an attribute before opset 13 and an input after.
@@ -15,6 +17,15 @@ public sealed class SqueezeRule : OpRule
         var shape = ctx.Node.OpType == "Squeeze" ? Squeezed(ctx, x, axes) : Unsqueezed(ctx, x, axes);
         ctx.SetOutput(0, elem, shape);
         if (shape is not null && ctx.InputValue(0) is { } v) ctx.SetOutputValue(0, ConstantData.Reshaped(v, shape.ToLongs()));
+    }
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        var axes = ctx.Ints(1, "axes");
+        int rank = ctx.Node.OpType == "Squeeze" ? ctx.ShapeOf(ctx.In(0))!.Rank : ctx.ShapeOf(ctx.Out(0))!.Rank;
+        // Squeezing or inserting axes after the channel axis leaves channels where they are.
+        if (axes is not null && axes.Length > 0 && axes.All(a => (a < 0 ? a + rank : a) >= 2)) ctx.Preserve(ctx.In(0), ctx.Out(0));
+        else ctx.LockAll($"{ctx.Node}: changes the batch or channel axis");
     }
 
     private static Shape? Squeezed(InferenceContext ctx, Shape x, long[]? axes)

@@ -1,3 +1,5 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>TopK: values and int64 indices with K elements along the axis (last by default);
@@ -5,6 +7,14 @@ namespace Spp.Graph.Ops;
 public sealed class TopKRule : OpRule
 {
     public override IReadOnlyList<string> OpTypes { get; } = ["TopK"];
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        int rank = ctx.ShapeOf(ctx.In(0))!.Rank;
+        if (ctx.AxisAttr("axis", -1, rank) < 2) { ctx.LockAll($"{ctx.Node}: selects along the batch or channel axis"); return; }
+        ctx.Preserve(ctx.In(0), ctx.Out(0));
+        ctx.Preserve(ctx.In(0), ctx.Out(1));
+    }
 
     public override void Infer(InferenceContext ctx)
     {

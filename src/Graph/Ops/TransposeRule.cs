@@ -1,9 +1,19 @@
+using Spp.Graph.Channels;
+
 namespace Spp.Graph.Ops;
 
 /// <summary>Transpose: output dim i is input dim perm[i]; perm defaults to reversing the axes.</summary>
 public sealed class TransposeRule : OpRule
 {
     public override IReadOnlyList<string> OpTypes { get; } = ["Transpose"];
+
+    public override void ChannelFlow(ChannelFlowContext ctx)
+    {
+        var perm = ctx.Node.GetInts("perm");
+        // Channels stay channels only when batch and channel axes keep their places.
+        if (perm is { Length: >= 2 } && perm[0] == 0 && perm[1] == 1) ctx.Preserve(ctx.In(0), ctx.Out(0));
+        else ctx.LockAll($"{ctx.Node}: moves the channel axis");
+    }
 
     public override void Infer(InferenceContext ctx)
     {

@@ -29,7 +29,7 @@ public sealed class UnaryRule : OpRule
         string? x = ctx.In(0), y = ctx.Out(0);
         switch (ctx.Node.OpType)
         {
-            case "LRN":
+            case "LRN" or "GroupNormalization":
                 // Normalises each channel by its neighbours: removing one changes the others.
                 ctx.LockAll($"{ctx.Node}: LRN mixes neighbouring channels");
                 return;
