@@ -96,13 +96,20 @@ internal sealed class TensorReader(string modelPath)
         if (length < 0) length = expected;
         if (length != expected)
             throw new ModelLoadException($"{modelPath}: {label} has external length {length}, {expected} bytes expected for its type and shape");
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        if (offset + length > fs.Length)
-            throw new ModelLoadException($"{modelPath}: {label} reads bytes {offset}..{offset + length} of '{location}', which has only {fs.Length} (truncated?)");
-        fs.Seek(offset, SeekOrigin.Begin);
-        var data = new byte[length];
-        fs.ReadExactly(data);
-        return data;
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            if (offset + length > fs.Length)
+                throw new ModelLoadException($"{modelPath}: {label} reads bytes {offset}..{offset + length} of '{location}', which has only {fs.Length} (truncated?)");
+            fs.Seek(offset, SeekOrigin.Begin);
+            var data = new byte[length];
+            fs.ReadExactly(data);
+            return data;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException($"{modelPath}: {label}: cannot read external data file '{location}': {e.Message}");
+        }
     }
 
     private long ParseLong(string s, string label, string key) =>

@@ -41,6 +41,9 @@ public class BadInputTests
             case "output folder missing":
                 var nested = Path.Combine(dir.Path, "no", "such", "out.onnx");
                 return ([model, "--speedup", "1", "-o", nested], [nested]);
+            case "output folder not writable":
+                // /proc accepts no new files, whoever runs the tests (root included).
+                return ([model, "--speedup", "1", "-o", "/proc/out.onnx"], ["/proc/out.onnx", "cannot write"]);
             case "output is a directory":
                 return ([model, "--speedup", "1", "-o", dir.Path], [dir.Path]);
             case "speedup 0":
@@ -74,6 +77,7 @@ public class BadInputTests
     [InlineData("model is a directory")]
     [InlineData("output is the input")]
     [InlineData("output folder missing")]
+    [InlineData("output folder not writable")]
     [InlineData("output is a directory")]
     [InlineData("speedup 0")]
     [InlineData("speedup below 1")]

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Spp.Backend.Onnx;
 
 namespace Spp.Cli.Commands;
 
@@ -24,7 +23,7 @@ public static class CompileCommand
             var m = ModelFiles.Load(input);
             if (s == 1)
             {
-                OnnxWriter.Write(m, outPath);
+                ModelFiles.Save(m, outPath);
                 Console.Out.WriteLine($"wrote {outPath} (unchanged, --speedup 1)");
                 return ExitCodes.Ok;
             }
