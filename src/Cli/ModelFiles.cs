@@ -1,3 +1,4 @@
+using Spp.Backend.Onnx;
 using Spp.Frontend;
 using Spp.Graph;
 
@@ -16,6 +17,27 @@ public static class ModelFiles
         catch (ModelLoadException e)
         {
             throw new UsageException(e.Message);
+        }
+    }
+
+    /// <summary>Writes the output model atomically; a folder that cannot be written (permissions,
+    /// read-only or full file system) is the user's to fix, reported as one line.</summary>
+    public static void Save(Model model, string output)
+    {
+        try
+        {
+            OnnxWriter.Write(model, output);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The exception names the temporary file; say what it means for the output instead.
+            string reason = e switch
+            {
+                UnauthorizedAccessException => "permission denied",
+                FileNotFoundException or DirectoryNotFoundException => "its folder does not accept new files",
+                _ => e.Message,
+            };
+            throw new UsageException($"{output}: cannot write the output: {reason}");
         }
     }
 

@@ -48,6 +48,10 @@ public static class OnnxReader
     {
         if (proto.Graph is null || proto.IrVersion <= 0)
             throw new ModelLoadException($"{path}: not an ONNX model (no graph or no IR version)");
+        // IR version 3 introduced opset imports; a later model without any is invalid (ONNX Runtime
+        // refuses it), and is what a file cut right after its graph field looks like.
+        if (proto.IrVersion >= 3 && proto.OpsetImport.Count == 0)
+            throw new ModelLoadException($"{path}: the model imports no opset (truncated file?)");
         var tensors = new TensorReader(path);
         var model = new Model
         {
@@ -71,7 +75,8 @@ public static class OnnxReader
         model.UsesExternalData = tensors.SawExternalData;
         try
         {
-            GraphOrder.Check(model.Graph);
+            // Sparse initializers define values too; the IR carries them in the graph's extras.
+            GraphOrder.Check(model.Graph, proto.Graph.SparseInitializer.Select(t => t.Values?.Name ?? "").ToHashSet());
         }
         catch (GraphException e)
         {

@@ -23,7 +23,8 @@ internal sealed class TensorReader(string modelPath)
         long[] dims = p.Dims.ToArray();
         if (dims.Any(d => d < 0))
             throw new ModelLoadException($"{modelPath}: {label} has a negative dimension");
-        long count = Tensor.ElementCountOf(dims);
+        long count = dims.Aggregate(1L, (n, d) => n == 0 || d <= long.MaxValue / n ? n * d
+            : throw new ModelLoadException($"{modelPath}: {label} has dimensions [{string.Join(",", dims)}] whose product overflows"));
 
         Tensor t;
         if (type == ElementType.String)
@@ -86,18 +87,29 @@ internal sealed class TensorReader(string modelPath)
         if (string.IsNullOrEmpty(location))
             throw new ModelLoadException($"{modelPath}: {label} is stored externally but names no location");
         string path = Path.GetFullPath(Path.Combine(_baseDir, location));
+        // As onnx and ONNX Runtime require: the data lives in the model's folder or below it, so a
+        // model file cannot make sppc read (and later write into its output) any file it can reach.
+        if (Path.IsPathRooted(location) || !path.StartsWith(_baseDir.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ModelLoadException($"{modelPath}: {label} refers to external data file '{location}', which is outside the model's folder");
         if (!File.Exists(path))
             throw new ModelLoadException($"{modelPath}: {label} refers to external data file '{location}', which does not exist");
         if (length < 0) length = expected;
         if (length != expected)
             throw new ModelLoadException($"{modelPath}: {label} has external length {length}, {expected} bytes expected for its type and shape");
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        if (offset + length > fs.Length)
-            throw new ModelLoadException($"{modelPath}: {label} reads bytes {offset}..{offset + length} of '{location}', which has only {fs.Length} (truncated?)");
-        fs.Seek(offset, SeekOrigin.Begin);
-        var data = new byte[length];
-        fs.ReadExactly(data);
-        return data;
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            if (offset + length > fs.Length)
+                throw new ModelLoadException($"{modelPath}: {label} reads bytes {offset}..{offset + length} of '{location}', which has only {fs.Length} (truncated?)");
+            fs.Seek(offset, SeekOrigin.Begin);
+            var data = new byte[length];
+            fs.ReadExactly(data);
+            return data;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException($"{modelPath}: {label}: cannot read external data file '{location}': {e.Message}");
+        }
     }
 
     private long ParseLong(string s, string label, string key) =>

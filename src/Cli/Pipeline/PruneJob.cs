@@ -19,7 +19,7 @@ public static class PruneJob
         var model = ModelFiles.Load(o.Input);
         if (o.Speedup == 1)
         {
-            OnnxWriter.Write(model, o.Output);
+            ModelFiles.Save(model, o.Output);
             Console.Out.WriteLine($"wrote {o.Output} (unchanged, --speedup 1)");
             return ExitCodes.Ok;
         }
@@ -45,7 +45,7 @@ public static class PruneJob
             AnsiConsole.MarkupLine($"[red]exactness check failed[/]: relative difference {exact.RelativeDiff:E2} > {exact.Tolerance:E0}; nothing written");
             return ExitCodes.CheckFailed;
         }
-        OnnxWriter.Write(pruned, o.Output);
+        ModelFiles.Save(pruned, o.Output);
         if (o.ReportPath is not null) AtomicFile.WriteText(o.ReportPath, report.ToJson());
         AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(o.Output)}[/]{(o.ReportPath is null ? "" : $" and {Markup.Escape(o.ReportPath)}")}");
         return ExitCodes.Ok;

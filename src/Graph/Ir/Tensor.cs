@@ -128,6 +128,7 @@ public sealed class Tensor
                 case ElementType.Float: BinaryPrimitives.WriteSingleLittleEndian(b[(k * 4)..], (float)v); break;
                 case ElementType.Double: BinaryPrimitives.WriteDoubleLittleEndian(b[(k * 8)..], v); break;
                 case ElementType.Float16: BinaryPrimitives.WriteHalfLittleEndian(b[(k * 2)..], (Half)v); break;
+                case ElementType.BFloat16: BinaryPrimitives.WriteUInt16LittleEndian(b[(k * 2)..], ToBFloat16((float)v)); break;
                 case ElementType.Int8: b[k] = (byte)(sbyte)v; break;
                 case ElementType.UInt8: b[k] = (byte)v; break;
                 case ElementType.Bool: b[k] = v != 0 ? (byte)1 : (byte)0; break;
@@ -141,6 +142,14 @@ public sealed class Tensor
             }
         }
         return new Tensor(name, type, dims, bytes);
+    }
+
+    /// <summary>The upper 16 bits of a float32, rounded to nearest even (NaN stays a quiet NaN).</summary>
+    private static ushort ToBFloat16(float f)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(f);
+        if (float.IsNaN(f)) return (ushort)((bits >> 16) | 0x40);
+        return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
     }
 
     public override string ToString() => $"{Name}: {ElementType.ShortName()}{Shape}";

@@ -31,6 +31,7 @@ public static class Broadcast
             throw new GraphException($"dimensions {acc} and {d} do not broadcast");
         if (acc.IsKnown) return acc;
         if (d.IsKnown) return d;
-        return acc.Symbol is not null && acc.Symbol == d.Symbol ? acc : (acc.IsSymbolic ? acc : d);
+        // Neither size is known: either may be 1 at run time, so only a symbol both share is sure.
+        return acc.Symbol is not null && acc.Symbol == d.Symbol ? acc : Dim.Unknown;
     }
 }
