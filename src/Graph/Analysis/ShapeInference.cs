@@ -21,12 +21,17 @@ public static class ShapeInference
             types.SetType(name, t.Type);
             types.SetValue(name, t);
         }
+        // The symbols naming the batch in the inputs ("N") name it in declared types too.
+        var batchSymbols = new HashSet<string>();
         foreach (var input in graph.Inputs)
         {
             if (graph.Initializers.ContainsKey(input.Name) || input.Type is null) continue;
             var type = input.Type;
             if (batch is long b && type.Shape is { Rank: > 0 } s && !s[0].IsKnown)
+            {
+                if (s[0].Symbol is { } sym) batchSymbols.Add(sym);
                 type = type with { Shape = s.With(0, Dim.Of(b)) };
+            }
             types.SetType(input.Name, type);
         }
 
@@ -48,7 +53,7 @@ public static class ShapeInference
             // Whatever the rule could not infer (or an unknown op) takes the declared type; a
             // partly inferred shape takes the declared dims where its own are not known.
             foreach (var o in node.Outputs)
-                if (o.Length > 0 && Declared(graph, o) is { } declared)
+                if (o.Length > 0 && Declared(graph, o, batchSymbols, batch) is { } declared)
                     types.SetType(o, types.TypeOf(o) is { } inferred ? Fill(inferred, declared) : declared);
         }
         return types;
@@ -66,9 +71,10 @@ public static class ShapeInference
         return new TensorType(elem, shape);
     }
 
-    private static TensorType? Declared(Graph graph, string name)
+    private static TensorType? Declared(Graph graph, string name, HashSet<string> batchSymbols, long? batch)
     {
-        if (graph.ValueInfos.TryGetValue(name, out var vi) && vi.Type is not null) return vi.Type;
-        return graph.Outputs.Find(o => o.Name == name)?.Type;
+        var t = graph.ValueInfos.TryGetValue(name, out var vi) && vi.Type is not null ? vi.Type : graph.Outputs.Find(o => o.Name == name)?.Type;
+        if (t?.Shape is not { } s || batch is not long b || batchSymbols.Count == 0) return t;
+        return t with { Shape = new Shape(s.Dims.Select(d => d.Symbol is { } sym && batchSymbols.Contains(sym) ? Dim.Of(b) : d)) };
     }
 }
