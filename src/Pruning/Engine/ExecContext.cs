@@ -1,0 +1,12 @@
+namespace Spp.Pruning.Engine;
+
+/// <summary>What op kernels get when they run: the backend, the mode and the step (for seeded
+/// randomness such as dropout masks).</summary>
+public sealed class ExecContext(IKernels kernels)
+{
+    public IKernels K { get; } = kernels;
+    /// <summary>Training mode: batch statistics in BatchNormalization, active Dropout.</summary>
+    public bool Training { get; set; }
+    public ulong Seed { get; set; }
+    public ulong Step { get; set; }
+}

@@ -1,0 +1,76 @@
+namespace Spp.Pruning.Engine;
+
+/// <summary>
+/// The small set of compute primitives the training engine is written against (DESIGN.md "Training";
+/// kept small on purpose, as tinygrad does). Two implementations: the CPU backend (SIMD, multi-threaded,
+/// managed) and the ILGPU backend (CUDA, or ILGPU's CPU accelerator in tests). Every op's forward and
+/// backward is expressed in these calls, so a backend is proven by the same op tests.
+///
+/// Conventions: buffers hold float32; shapes are row-major (NCHW). "accumulate" = add into the
+/// destination instead of overwriting it (gradients of values read by several nodes add up).
+/// Calls may run asynchronously; <see cref="Download"/> and <see cref="Synchronize"/> wait.
+/// </summary>
+public interface IKernels : IDisposable
+{
+    string Name { get; }
+
+    /// <summary>A zero-filled buffer.</summary>
+    IBuffer Allocate(long length);
+    void Upload(ReadOnlySpan<float> source, IBuffer destination, long offset = 0);
+    void Download(IBuffer source, Span<float> destination, long offset = 0);
+    void Fill(IBuffer destination, float value, long offset, long count);
+    void Synchronize();
+
+    void Gemm(in GemmDesc d, IBuffer a, IBuffer b, IBuffer c);
+
+    void ConvForward(in ConvDesc d, IBuffer x, IBuffer w, IBuffer? bias, IBuffer y);
+    void ConvBackwardData(in ConvDesc d, IBuffer dy, IBuffer w, IBuffer dx, bool accumulate);
+    /// <summary>dw (and dbias) of one batch; accumulate adds to what is there.</summary>
+    void ConvBackwardWeights(in ConvDesc d, IBuffer x, IBuffer dy, IBuffer dw, IBuffer? dbias, bool accumulate);
+
+    void Unary(UnaryOp op, float a, float b, IBuffer x, IBuffer y, long count);
+    /// <summary>dx (+)= dy * f'(x); y = f(x) is given for ops whose derivative is cheaper from it.</summary>
+    void UnaryBackward(UnaryOp op, float a, float b, IBuffer x, IBuffer y, IBuffer dy, IBuffer dx, long count, bool accumulate);
+
+    void Binary(BinaryOp op, in BroadcastDesc d, IBuffer a, IBuffer b, IBuffer y);
+    /// <summary>Adds the gradients of both operands (summed over their broadcast axes) into da and db;
+    /// either may be null when not needed.</summary>
+    void BinaryBackward(BinaryOp op, in BroadcastDesc d, IBuffer a, IBuffer b, IBuffer dy, IBuffer? da, IBuffer? db);
+
+    void StridedCopy(in StridedDesc d, IBuffer source, IBuffer destination, bool accumulate);
+    void Reduce(in ReduceDesc d, IBuffer x, IBuffer y, bool accumulate);
+
+    /// <summary>Training mode: batch statistics into saveMean/saveInvStd, running statistics updated
+    /// with the momentum (ONNX convention: running = momentum * running + (1 - momentum) * batch,
+    /// unbiased variance). Inference mode: running statistics used, nothing updated.</summary>
+    void BatchNormForward(in BatchNormDesc d, bool training, IBuffer x, IBuffer gamma, IBuffer beta,
+        IBuffer runningMean, IBuffer runningVar, IBuffer saveMean, IBuffer saveInvStd, IBuffer y);
+    /// <summary>Training-mode backward: dx (+)= ..., dgamma and dbeta are added to.</summary>
+    void BatchNormBackward(in BatchNormDesc d, IBuffer x, IBuffer dy, IBuffer gamma, IBuffer saveMean, IBuffer saveInvStd,
+        IBuffer dx, IBuffer dgamma, IBuffer dbeta, bool accumulate);
+
+    /// <summary>argmax (float-coded input index per output) is written for max pooling when given.</summary>
+    void PoolForward(in PoolDesc d, IBuffer x, IBuffer y, IBuffer? argmax);
+    /// <summary>Adds the gradient of the pool into dx.</summary>
+    void PoolBackward(in PoolDesc d, IBuffer dy, IBuffer? argmax, IBuffer dx);
+
+    void Softmax(in SoftmaxDesc d, IBuffer x, IBuffer y);
+    void SoftmaxBackward(in SoftmaxDesc d, IBuffer y, IBuffer dy, IBuffer dx, bool accumulate);
+
+    /// <summary>Mean cross-entropy of logits [n, k] against soft or hard targets [n, k] (rows sum to
+    /// 1), with temperature T (logits / T); writes the per-sample losses and, when given,
+    /// dlogits = scale * d(mean loss)/d(logits).</summary>
+    void SoftCrossEntropy(int n, int k, float temperature, IBuffer logits, IBuffer targets, IBuffer losses, IBuffer? dlogits, float scale);
+
+    /// <summary>y[e] = x[e] * mask[(e / inner) % period] (channel gating of consumer weights).</summary>
+    void ApplyMask(in AxisMask m, IBuffer x, IBuffer y, long count);
+    /// <summary>sums[u] += sum over elements e of unit u of a[e] * b[e] (per-unit gradient statistics).</summary>
+    void AxisDot(in AxisMask m, IBuffer a, IBuffer b, IBuffer sums, long count);
+
+    /// <summary>mask[i] = U(seed, offset + i) &lt; keep ? 1 / keep : 0 for a counter-based uniform U that
+    /// every backend computes identically (Dropout; same seed, same mask on CPU and GPU).</summary>
+    void RandomMask(IBuffer mask, long count, float keep, ulong seed, ulong offset);
+
+    /// <summary>One SGD step; elements frozen by any of <paramref name="freeze"/> stay as they are.</summary>
+    void Sgd(in SgdDesc d, IBuffer weights, IBuffer grad, IBuffer velocity, IReadOnlyList<AxisMask> freeze);
+}

@@ -1,0 +1,48 @@
+using Spp.Graph;
+
+namespace Spp.Pruning.Engine;
+
+/// <summary>One node of the training graph with its forward and backward rule, bound to its input
+/// and output tensors (static shapes). Backward adds each input's gradient into its Grad buffer
+/// (always accumulate: a value read by several nodes sums their gradients).</summary>
+public abstract class OpKernel(Node node, TrainTensor[] inputs, TrainTensor[] outputs)
+{
+    public Node Node { get; } = node;
+    /// <summary>Inputs in node order; an omitted optional input is null.</summary>
+    public TrainTensor?[] Inputs { get; } = inputs;
+    public TrainTensor[] Outputs { get; } = outputs;
+
+    public abstract void Forward(ExecContext ctx);
+
+    /// <summary>False for ops that are differentiable nowhere sppc needs (the graph builder reports
+    /// such an op by name when it lies on a path from a parameter to the loss).</summary>
+    public virtual bool HasBackward => true;
+
+    public abstract void Backward(ExecContext ctx);
+
+    /// <summary>Buffers the kernel allocated for itself (saved statistics, masks, scratch).</summary>
+    public virtual IEnumerable<IBuffer> OwnedBuffers => [];
+}
+
+/// <summary>Creates kernels for one family of ops; registered in <see cref="OpKernels"/>.</summary>
+public interface IOpKernelFactory
+{
+    IReadOnlyList<string> OpTypes { get; }
+    /// <summary>Input positions holding trainable parameters when they are float initializers
+    /// (Conv: weight and bias; BatchNormalization: scale and bias; ...).</summary>
+    IReadOnlyList<int> TrainableInputs(Node node);
+    /// <summary>Input positions holding state the op updates in training (BN running statistics).</summary>
+    IReadOnlyList<int> StateInputs(Node node) => [];
+    OpKernel Create(Node node, TrainTensor?[] inputs, TrainTensor[] outputs, KernelBuildContext ctx);
+}
+
+/// <summary>What a factory may use when binding a node: the backend (to allocate scratch), the
+/// inferred types at the training batch, constant values (folded shape arithmetic, attributes given
+/// as inputs).</summary>
+public sealed class KernelBuildContext(IKernels kernels, GraphTypes types, long opset)
+{
+    public IKernels K { get; } = kernels;
+    public GraphTypes Types { get; } = types;
+    public long Opset { get; } = opset;
+    public Tensor? Constant(string? name) => name is null ? null : Types.ValueOf(name);
+}

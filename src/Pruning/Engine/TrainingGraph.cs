@@ -1,0 +1,220 @@
+using System.Runtime.InteropServices;
+using Spp.Graph;
+
+namespace Spp.Pruning.Engine;
+
+/// <summary>
+/// The imported ONNX graph as a trainable network (DESIGN.md "Training"): float initializers that
+/// trainable ops read as weights are parameters, BatchNormalization running statistics are state,
+/// everything else is constant. Shapes are static, inferred at the training batch size, so shape
+/// arithmetic is folded away and never runs. Reverse-mode autodiff runs the kernels' backward rules
+/// in reverse node order.
+/// </summary>
+public sealed class TrainingGraph : IDisposable
+{
+    private readonly List<IBuffer> _owned = [];
+    private readonly Dictionary<string, IBuffer> _gatedCopies = new();
+
+    public IKernels K { get; }
+    public Model Model { get; }
+    public int Batch { get; }
+    public IReadOnlyList<OpKernel> Kernels { get; }
+    public IReadOnlyDictionary<string, TrainTensor> Tensors { get; }
+    public IReadOnlyList<Parameter> Parameters { get; }
+    /// <summary>State updated by the forward pass in training mode (BN running statistics), by initializer name.</summary>
+    public IReadOnlyDictionary<string, TrainTensor> State { get; }
+    public IReadOnlyList<TrainTensor> Inputs { get; }
+    public IReadOnlyList<TrainTensor> Outputs { get; }
+
+    private TrainingGraph(IKernels k, Model model, int batch, List<OpKernel> kernels, Dictionary<string, TrainTensor> tensors,
+        List<Parameter> parameters, Dictionary<string, TrainTensor> state, List<TrainTensor> inputs, List<TrainTensor> outputs)
+    {
+        K = k;
+        Model = model;
+        Batch = batch;
+        Kernels = kernels;
+        Tensors = tensors;
+        Parameters = parameters;
+        State = state;
+        Inputs = inputs;
+        Outputs = outputs;
+    }
+
+    public Parameter? Parameter(string initializer) => Parameters.FirstOrDefault(p => p.Name == initializer);
+
+    /// <param name="shareWith">Another graph of the same model (another batch size, say) whose
+    /// parameters and state buffers this one uses, so both see the same weights.</param>
+    public static TrainingGraph Build(Model model, int batch, IKernels k, TrainingGraph? shareWith = null)
+    {
+        var g = model.Graph;
+        var types = ShapeInference.Run(g, model.OnnxOpset, batch);
+        var consumers = g.ConsumerMap();
+        var owned = new List<IBuffer>();
+        var tensors = new Dictionary<string, TrainTensor>();
+        var parameters = new List<Parameter>();
+        var state = new Dictionary<string, TrainTensor>();
+
+        // Which initializers are trainable or state: asked of the kernels that read them.
+        var trainable = new HashSet<string>();
+        var stateNames = new HashSet<string>();
+        foreach (var n in g.Nodes)
+        {
+            if (OpKernels.Find(n) is not { } f) continue;
+            foreach (int i in f.TrainableInputs(n)) if (n.Input(i) is { } name && g.Initializers.ContainsKey(name)) trainable.Add(name);
+            foreach (int i in f.StateInputs(n)) if (n.Input(i) is { } name && g.Initializers.ContainsKey(name)) stateNames.Add(name);
+        }
+        trainable.ExceptWith(stateNames);
+
+        TrainTensor Constant(string name, Tensor t)
+        {
+            if (!t.ElementType.IsFloatingPoint() && t.ElementType is not (ElementType.Int64 or ElementType.Int32 or ElementType.Bool))
+                throw new TrainingException($"constant '{name}' has element type {t.ElementType}, which training does not support");
+            var shape = t.Dims.Select(d => checked((int)d)).ToArray();
+            if (shareWith?.Tensors.TryGetValue(name, out var shared) == true && (trainable.Contains(name) || stateNames.Contains(name)))
+                return shared;
+            var buf = k.Allocate(Math.Max(1, t.ElementCount));
+            owned.Add(buf);
+            k.Upload(t.ToFloats(), buf);
+            return new TrainTensor(name, shape, buf);
+        }
+
+        var folded = new HashSet<Node>();
+        var kernels = new List<OpKernel>();
+        foreach (var node in g.Nodes)
+        {
+            // Shape arithmetic is folded at this batch size: nothing to run.
+            if (node.Outputs.All(o => o.Length == 0 || types.IsConstant(o))) { folded.Add(node); continue; }
+            var factory = OpKernels.Find(node) ?? throw new TrainingException($"node {node}: no training kernel for op {node.OpType}");
+            var inputs = new TrainTensor?[node.Inputs.Count];
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                var name = node.Input(i);
+                if (name is null) continue;
+                if (!tensors.TryGetValue(name, out var t))
+                {
+                    if (types.ValueOf(name) is { } value) t = Constant(name, value);
+                    else if (g.RealInputs.FirstOrDefault(x => x.Name == name) is not null) t = Value(name);
+                    else throw new TrainingException($"node {node}: input '{name}' is not available");
+                    tensors[name] = t;
+                }
+                inputs[i] = t;
+            }
+            var outputs = node.Outputs.Select(o => tensors[o] = Value(o)).ToArray();
+            kernels.Add(factory.Create(node, inputs, outputs, new KernelBuildContext(k, types, model.OnnxOpset)));
+        }
+
+        TrainTensor Value(string name)
+        {
+            var shape = types.ShapeOf(name) ?? throw new TrainingException($"value '{name}': shape not known at batch {batch}");
+            if (!shape.IsFullyKnown) throw new TrainingException($"value '{name}': shape {shape} not fully known at batch {batch}");
+            var dims = shape.ToLongs().Select(d => checked((int)d)).ToArray();
+            var buf = k.Allocate(Math.Max(1, dims.Aggregate(1L, (p, d) => p * d)));
+            owned.Add(buf);
+            return new TrainTensor(name, dims, buf);
+        }
+
+        foreach (var name in trainable)
+        {
+            if (!tensors.TryGetValue(name, out var t)) continue;
+            var shared = shareWith?.Parameter(name);
+            var velocity = shared?.Velocity ?? k.Allocate(t.Count);
+            if (shared is null) owned.Add(velocity);
+            // Weight decay applies to weights (rank >= 2), not to biases and normalisation parameters.
+            parameters.Add(new Parameter(name, t, t.Data, velocity) { Decay = t.Shape.Length >= 2 });
+        }
+        foreach (var name in stateNames) if (tensors.TryGetValue(name, out var t)) state[name] = t;
+
+        // Gradients flow from parameters forward: a value needs one when any input of its producer does.
+        foreach (var p in parameters) p.Tensor.Grad = Own(k.Allocate(p.Tensor.Count));
+        foreach (var kernel in kernels)
+        {
+            if (!kernel.Inputs.Any(i => i?.NeedsGrad == true)) continue;
+            if (!kernel.HasBackward) throw new TrainingException($"node {kernel.Node}: {kernel.Node.OpType} has no backward rule, and it lies between a parameter and the output");
+            foreach (var o in kernel.Outputs) o.Grad ??= Own(k.Allocate(o.Count));
+        }
+        IBuffer Own(IBuffer b) { owned.Add(b); return b; }
+
+        var graphInputs = g.RealInputs.Select(i => tensors.TryGetValue(i.Name, out var t) ? t : tensors[i.Name] = Value(i.Name)).ToList();
+        var graphOutputs = g.Outputs.Select(o => tensors.TryGetValue(o.Name, out var t) ? t
+            : throw new TrainingException($"graph output '{o.Name}' is a constant; nothing to train")).ToList();
+        var result = new TrainingGraph(k, model, batch, kernels, tensors, parameters, state, graphInputs, graphOutputs);
+        result._owned.AddRange(owned);
+        result._owned.AddRange(kernels.SelectMany(x => x.OwnedBuffers));
+        return result;
+    }
+
+    public void SetInput(int index, ReadOnlySpan<float> data)
+    {
+        var t = Inputs[index];
+        if (data.Length != t.Count) throw new ArgumentException($"input '{t.Name}' takes {t.Count} values, got {data.Length}");
+        K.Upload(data, t.Data);
+    }
+
+    /// <summary>Runs the forward pass; gated parameters are seen through their gates.</summary>
+    public void Forward(ExecContext ctx)
+    {
+        foreach (var p in Parameters)
+        {
+            if (p.Gates.Count == 0) { p.Tensor.Data = p.Master; continue; }
+            if (!_gatedCopies.TryGetValue(p.Name, out var copy))
+            {
+                _gatedCopies[p.Name] = copy = K.Allocate(p.Tensor.Count);
+                _owned.Add(copy);
+            }
+            var src = p.Master;
+            foreach (var gate in p.Gates)
+            {
+                K.ApplyMask(gate, src, copy, p.Tensor.Count);
+                src = copy;
+            }
+            p.Tensor.Data = copy;
+        }
+        foreach (var kernel in Kernels) kernel.Forward(ctx);
+    }
+
+    /// <summary>Zeroes every gradient; call before seeding the output gradient.</summary>
+    public void ZeroGrads()
+    {
+        foreach (var t in Tensors.Values.Distinct())
+            if (t.Grad is { } g) K.Fill(g, 0, 0, t.Count);
+    }
+
+    /// <summary>Runs the backward pass from the output gradients already in place (the loss writes
+    /// them), leaving parameter gradients with respect to the ungated master weights.</summary>
+    public void Backward(ExecContext ctx)
+    {
+        for (int i = Kernels.Count - 1; i >= 0; i--)
+            if (Kernels[i].Inputs.Any(x => x?.NeedsGrad == true)) Kernels[i].Backward(ctx);
+        foreach (var p in Parameters)
+            foreach (var gate in p.Gates) K.ApplyMask(gate, p.Tensor.Grad!, p.Tensor.Grad!, p.Tensor.Count);
+    }
+
+    /// <summary>The model with the trained parameters and state written into its initializers.</summary>
+    public Model Export()
+    {
+        var g = Model.Graph.Clone();
+        foreach (var t in Parameters.Select(p => (p.Name, Buffer: p.Master, p.Tensor.Count)).Concat(State.Values.Select(s => (s.Name, Buffer: s.Data, s.Count))))
+        {
+            var data = new float[t.Count];
+            K.Download(t.Buffer, data);
+            var old = g.Initializers[t.Name];
+            g.Initializers[t.Name] = old.ElementType == ElementType.Float
+                ? old.WithData(old.Dims, MemoryMarshal.AsBytes(data.AsSpan()).ToArray())
+                : Tensor.FromDoubles(old.Name, old.ElementType, old.Dims, data.Select(v => (double)v).ToArray());
+        }
+        return Model.CloneWithGraph(g);
+    }
+
+    public float[] Download(TrainTensor t)
+    {
+        var data = new float[t.Count];
+        K.Download(t.Data, data);
+        return data;
+    }
+
+    public void Dispose()
+    {
+        foreach (var b in _owned.Distinct()) b.Dispose();
+        _owned.Clear();
+    }
+}
