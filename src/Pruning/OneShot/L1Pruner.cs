@@ -11,6 +11,7 @@ public static class L1Pruner
 {
     public static PruneResult Prune(Model model, AllocationOptions options, bool producerOnly = false)
     {
+        model = model.CloneWithGraph(ConstantUnsharing.Apply(model.Graph).Graph);
         var analysis = ChannelAnalysis.Run(model.Graph, model.OnnxOpset);
         var allocation = new UniformAllocator(analysis).Allocate(options);
         var plan = new PruningPlan();
