@@ -1,3 +1,4 @@
+using Attribute = Spp.Graph.Attribute;
 using Spp.Graph;
 
 namespace Spp.TestModels;
@@ -15,6 +16,9 @@ public static class TestModelZoo
         ["squeeze_excitation"] = SqueezeExcitation,
         ["flatten_gemm"] = FlattenGemm,
         ["split"] = SplitBranches,
+        ["reshape_gemm"] = ReshapeIntoGemm,
+        ["slice_channels"] = SliceChannels,
+        ["resize_pad_reduce"] = ResizePadReduce,
     };
 
     /// <summary>Conv-BN-ReLU chain with max-pooling, global pooling and a classifier.</summary>
@@ -126,6 +130,51 @@ public static class TestModelZoo
         var cat = b.Concat(1, parts[0], right);
         var z = b.Relu(b.Conv(cat, 6));
         b.Output(b.Gemm(b.Flatten(b.GlobalAveragePool(z)), 3));
+        return b.Build();
+    }
+
+    /// <summary>Flatten written as Reshape with an explicit constant target [-1, C*H*W] (rewritten),
+    /// and a channel-preserving Reshape [N, C, H*W] with an explicit C.</summary>
+    public static Model ReshapeIntoGemm()
+    {
+        var b = new ModelBuilder(9);
+        var x = b.Input("input", 3, 6, 6);
+        var y = b.Relu(b.Conv(x, 5));
+        var z = b.Node("Reshape", [y, b.ConstInts("shape", 0, 5, 36)]);
+        z = b.Node("Reshape", [z, b.ConstInts("shape", 0, 5, 6, 6)]);
+        z = b.Relu(b.Conv(z, 4));
+        var flat = b.Node("Reshape", [z, b.ConstInts("shape", -1, 4 * 36)]);
+        b.Output(b.Gemm(b.Relu(b.Gemm(flat, 7)), 3));
+        return b.Build();
+    }
+
+    /// <summary>Slices on the channel axis with constant bounds (rewritten), including an end past
+    /// the last channel as exporters write it.</summary>
+    public static Model SliceChannels()
+    {
+        var b = new ModelBuilder(10);
+        var x = b.Input("input", 3, 8, 8);
+        var y = b.Relu(b.Conv(x, 10));
+        var first = b.Node("Slice", [y, b.ConstInts("starts", 0), b.ConstInts("ends", 4), b.ConstInts("axes", 1)]);
+        var rest = b.Node("Slice", [y, b.ConstInts("starts", 4), b.ConstInts("ends", long.MaxValue), b.ConstInts("axes", 1)]);
+        var r = b.Relu(b.Conv(rest, 6));
+        var cat = b.Concat(1, first, r);
+        b.Output(b.Gemm(b.Flatten(b.GlobalAveragePool(b.Relu(b.Conv(cat, 5)))), 3));
+        return b.Build();
+    }
+
+    /// <summary>Resize with constant sizes (the channel entry rewritten), Pad on spatial axes,
+    /// ReduceMean over H and W without keepdims into a Gemm.</summary>
+    public static Model ResizePadReduce()
+    {
+        var b = new ModelBuilder(12);
+        var x = b.Input("input", 3, 5, 5);
+        var y = b.Relu(b.Conv(x, 6));
+        y = b.Node("Resize", [y, "", "", b.ConstInts("sizes", 1, 6, 10, 10)], Attribute.Str("mode", "nearest"));
+        y = b.Node("Pad", [y, b.ConstInts("pads", 0, 0, 1, 1, 0, 0, 1, 1)]);
+        y = b.Relu(b.Conv(y, 7));
+        var pooled = b.Node("ReduceMean", [y], Attribute.IntList("axes", 2, 3), Attribute.Int("keepdims", 0));
+        b.Output(b.Gemm(pooled, 3));
         return b.Build();
     }
 }
