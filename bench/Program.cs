@@ -8,7 +8,7 @@ public static class Program
 {
     private static readonly (string Name, string Help, Func<string[], int> Run)[] Commands =
     [
-        ("gemm", "FMA peak, GEMM and conv forward/backward GFLOP/s of the CPU kernels [--json] [--quick] [--threads N]", GemmBench.Run),
+        ("gemm", "FMA peak, GEMM and conv forward/backward GFLOP/s of the CPU kernels [--json] [--quick] [--threads N] [--filter TEXT]", GemmBench.Run),
     ];
 
     public static int Main(string[] args)

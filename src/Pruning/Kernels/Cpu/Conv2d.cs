@@ -1,11 +1,15 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 
 namespace Spp.Pruning.Kernels.Cpu;
 
 /// <summary>
 /// NCHW float32 2-d convolution forward and backward (see <see cref="Conv2dShape"/> for layouts).
-/// Ordinary convolutions run im2col + <see cref="Sgemm"/> per image and group (1x1 stride-1 unpadded
-/// convolutions skip im2col); one input channel per group (depthwise) runs a direct SIMD path.
+/// Per image and group, the input is laid out as padded phase planes (<see cref="ConvPlanes"/>) whose
+/// contiguous runs are the rows of the im2col matrix: forward is a GEMM reading those rows, grad input a
+/// GEMM into a column matrix added back onto the planes (col2im as flat adds), grad weight dot products
+/// of output-gradient rows with the same runs. Groups with one input channel and few outputs
+/// (depthwise) use direct SIMD weighted sums instead of GEMMs.
 /// Images are spread over threads; weight gradients are summed per fixed image chunk and reduced in
 /// chunk order, so results are deterministic for a fixed degree of parallelism.
 /// Gradient outputs are overwritten. An empty bias / gradBias span means no bias.
@@ -25,15 +29,11 @@ public static unsafe class Conv2d
         int dop = CpuParallel.Resolve(degreeOfParallelism);
         fixed (float* px = input, pw = weight, pb = bias, py = output)
         {
+            using var packed = new PackedWeights(s, pw, transpose: false);
             nint x = (nint)px, w = (nint)pw, b = bias.IsEmpty ? 0 : (nint)pb, y = (nint)py;
-            if (s.GroupInChannels == 1)
-            {
-                CpuParallel.For(s.Batch * s.OutChannels, dop, t =>
-                    DepthwiseConv2d.Forward(s, (float*)x, (float*)w, (float*)b, (float*)y, t / s.OutChannels, t % s.OutChannels));
-                return;
-            }
+            var pk = packed;
             int inner = s.Batch >= dop ? 1 : dop;
-            CpuParallel.For(s.Batch, dop, n => ForwardImage(s, (float*)x, (float*)w, (float*)b, (float*)y, n, inner));
+            CpuParallel.For(s.Batch, dop, n => ForwardImage(s, (float*)x, (float*)w, pk, (float*)b, (float*)y, n, inner));
         }
     }
 
@@ -49,15 +49,11 @@ public static unsafe class Conv2d
         int dop = CpuParallel.Resolve(degreeOfParallelism);
         fixed (float* pdy = gradOutput, pw = weight, pdx = gradInput)
         {
+            using var packed = new PackedWeights(s, pw, transpose: true);
             nint dy = (nint)pdy, w = (nint)pw, dx = (nint)pdx;
-            if (s.GroupInChannels == 1)
-            {
-                CpuParallel.For(s.Batch * s.InChannels, dop, t =>
-                    DepthwiseConv2d.BackwardData(s, (float*)dy, (float*)w, (float*)dx, t / s.InChannels, t % s.InChannels));
-                return;
-            }
+            var pk = packed;
             int inner = s.Batch >= dop ? 1 : dop;
-            CpuParallel.For(s.Batch, dop, n => BackwardDataImage(s, (float*)dy, (float*)w, (float*)dx, n, inner));
+            CpuParallel.For(s.Batch, dop, n => BackwardDataImage(s, (float*)dy, (float*)w, pk, (float*)dx, n, inner));
         }
     }
 
@@ -83,12 +79,6 @@ public static unsafe class Conv2d
         fixed (float* px = input, pdy = gradOutput, pdw = gradWeight, pdb = gradBias)
         {
             nint x = (nint)px, dy = (nint)pdy, dw = (nint)pdw, db = gradBias.IsEmpty ? 0 : (nint)pdb;
-            if (s.GroupInChannels == 1)
-            {
-                CpuParallel.For(s.OutChannels, dop, co =>
-                    DepthwiseConv2d.BackwardWeights(s, (float*)x, (float*)dy, (float*)dw, (float*)db, co));
-                return;
-            }
             int ohw = s.OutHeight * s.OutWidth;
             if (db != 0)
                 CpuParallel.For(s.OutChannels, dop, co =>
@@ -134,10 +124,8 @@ public static unsafe class Conv2d
             throw new ArgumentException($"Conv2d: {name} has {actual} elements, the shape needs {expected}: {s}", name);
     }
 
-    /// <summary>1x1, stride 1, no padding: the input planes are the column matrix.</summary>
-    private static bool IsPointwise(in Conv2dShape s) =>
-        s.KernelHeight == 1 && s.KernelWidth == 1 && s.StrideH == 1 && s.StrideW == 1
-        && s.PadTop == 0 && s.PadLeft == 0 && s.PadBottom == 0 && s.PadRight == 0;
+    /// <summary>One input channel and few outputs per group: direct weighted sums beat an 8-row GEMM tile.</summary>
+    private static bool IsDepthwise(in Conv2dShape s) => s.GroupInChannels == 1 && s.GroupOutChannels < 8;
 
     private static float* InputGroup(in Conv2dShape s, float* x, int n, int g) =>
         x + ((long)n * s.InChannels + (long)g * s.GroupInChannels) * s.InHeight * s.InWidth;
@@ -145,63 +133,121 @@ public static unsafe class Conv2d
     private static float* OutputGroup(in Conv2dShape s, float* y, int n, int g) =>
         y + ((long)n * s.OutChannels + (long)g * s.GroupOutChannels) * s.OutHeight * s.OutWidth;
 
-    private static float* Columns(in Conv2dShape s) =>
-        ThreadScratch.Get(ScratchSlot.ConvColumns, (long)s.PatchSize * s.OutHeight * s.OutWidth);
+    private static float* Scratch(ScratchSlot slot, long length) => ThreadScratch.Get(slot, length);
 
-    /// <summary>The im2col matrix of one image's group: the input itself when pointwise (col is null then).</summary>
-    private static float* ColumnMatrix(in Conv2dShape s, float* xg, float* col)
+    private static float** RowTable(in Conv2dShape s) =>
+        (float**)Scratch(ScratchSlot.ConvRows, 2L * Math.Max(s.PatchSize, s.GroupOutChannels));
+
+    /// <summary>
+    /// Each group's weights packed once per call as the GEMM's A operand: W_g (forward) or W_g^T (grad
+    /// input). Nothing is packed for depthwise groups, which run without GEMMs.
+    /// </summary>
+    private readonly struct PackedWeights : IDisposable
     {
-        if (col == null) return xg;
-        Im2Col.Gather(s, xg, col);
-        return col;
-    }
+        private readonly float* _data;
+        private readonly long _groupLength;
 
-    private static ReadOnlySpan<float> Ro(float* p, long length) => new(p, checked((int)length));
-
-    private static Span<float> Rw(float* p, long length) => new(p, checked((int)length));
-
-    private static void ForwardImage(in Conv2dShape s, float* x, float* w, float* bias, float* y, int n, int threads)
-    {
-        int m = s.GroupOutChannels, k = s.PatchSize, ohw = s.OutHeight * s.OutWidth;
-        float* col = IsPointwise(s) ? null : Columns(s);
-        for (int g = 0; g < s.Groups; g++)
+        public PackedWeights(in Conv2dShape s, float* w, bool transpose)
         {
-            float* yg = OutputGroup(s, y, n, g);
-            float* b = ColumnMatrix(s, InputGroup(s, x, n, g), col);
-            Sgemm.Multiply(false, false, m, ohw, k, 1f, Ro(w + (long)g * m * k, (long)m * k), k,
-                Ro(b, (long)k * ohw), ohw, 0f, Rw(yg, (long)m * ohw), ohw, threads);
-            if (bias != null)
-                for (int c = 0; c < m; c++) VectorOps.AddScalar(yg + (long)c * ohw, bias[g * m + c], ohw);
+            if (IsDepthwise(s)) return;
+            int m = transpose ? s.PatchSize : s.GroupOutChannels, k = transpose ? s.GroupOutChannels : s.PatchSize;
+            _groupLength = Sgemm.PackedALength(m, k);
+            _data = (float*)NativeMemory.AlignedAlloc((nuint)(_groupLength * s.Groups * sizeof(float)), 64);
+            for (int g = 0; g < s.Groups; g++)
+                Sgemm.PackA(transpose, m, k, w + (long)g * s.GroupOutChannels * s.PatchSize, s.PatchSize, _data + g * _groupLength);
+        }
+
+        public float* Group(int g) => _data + g * _groupLength;
+
+        public void Dispose()
+        {
+            if (_data != null) NativeMemory.AlignedFree(_data);
         }
     }
 
-    private static void BackwardDataImage(in Conv2dShape s, float* dy, float* w, float* dx, int n, int threads)
+    /// <summary>Points rows at the im2col rows of group input xg, gathering it into planes unless Direct.</summary>
+    private static void PatchRows(in Conv2dShape s, in ConvPlanes cp, float* xg, float** rows)
     {
-        int m = s.GroupOutChannels, k = s.PatchSize, ohw = s.OutHeight * s.OutWidth;
-        bool pointwise = IsPointwise(s);
-        float* col = pointwise ? null : Columns(s);
-        if (!pointwise) VectorOps.Clear(InputGroup(s, dx, n, 0), (long)s.InChannels * s.InHeight * s.InWidth);
+        if (cp.Direct)
+        {
+            cp.FillRows(s, xg, s.GroupInChannels, rows);
+            return;
+        }
+        float* planes = Scratch(ScratchSlot.ConvPlanes, (long)s.GroupInChannels * cp.ChannelLength);
+        cp.Gather(s, xg, s.GroupInChannels, planes);
+        cp.FillRows(s, planes, s.GroupInChannels, rows);
+    }
+
+    /// <summary>The output gradient of a group in the extended layout (itself when that is the output layout).</summary>
+    private static float* ExtendedGradient(in Conv2dShape s, in ConvPlanes cp, float* dyg)
+    {
+        if (cp.OutputIsExtended) return dyg;
+        float* ext = Scratch(ScratchSlot.ConvExtended, (long)s.GroupOutChannels * cp.Columns);
+        cp.ExtendOutput(s, dyg, s.GroupOutChannels, ext);
+        return ext;
+    }
+
+    private static void ForwardImage(in Conv2dShape s, float* x, float* w, in PackedWeights packed, float* bias, float* y, int n, int threads)
+    {
+        var cp = new ConvPlanes(s);
+        int m = s.GroupOutChannels, k = s.PatchSize, cols = cp.Columns;
+        float** rows = RowTable(s);
         for (int g = 0; g < s.Groups; g++)
         {
-            float* dxg = InputGroup(s, dx, n, g), dyg = OutputGroup(s, dy, n, g);
-            // d(col) = W_g^T * dY_g, then scattered back onto the input (or directly dX when pointwise).
-            Sgemm.Multiply(true, false, k, ohw, m, 1f, Ro(w + (long)g * m * k, (long)m * k), k,
-                Ro(dyg, (long)m * ohw), ohw, 0f, Rw(pointwise ? dxg : col, (long)k * ohw), ohw, threads);
-            if (!pointwise) Im2Col.Scatter(s, col, dxg);
+            float* yg = OutputGroup(s, y, n, g), wg = w + (long)g * m * k;
+            PatchRows(s, cp, InputGroup(s, x, n, g), rows);
+            float* ext = cp.OutputIsExtended ? yg : Scratch(ScratchSlot.ConvExtended, (long)m * cols);
+            if (IsDepthwise(s))
+                for (int co = 0; co < m; co++) VectorOps.WeightedRowSum(ext + (long)co * cols, rows, wg + (long)co * k, k, cols);
+            else
+                Sgemm.MultiplyRows(false, m, cols, k, 1f, wg, k, packed.Group(g), rows, 0f, ext, cols, threads);
+            cp.CropOutput(s, ext, m, bias == null ? null : bias + g * m, yg);
+        }
+    }
+
+    private static void BackwardDataImage(in Conv2dShape s, float* dy, float* w, in PackedWeights packed, float* dx, int n, int threads)
+    {
+        var cp = new ConvPlanes(s);
+        int m = s.GroupOutChannels, k = s.PatchSize, cols = cp.Columns;
+        float** rows = RowTable(s);
+        for (int g = 0; g < s.Groups; g++)
+        {
+            float* dxg = InputGroup(s, dx, n, g), wg = w + (long)g * m * k;
+            float* e = ExtendedGradient(s, cp, OutputGroup(s, dy, n, g));
+            bool depthwise = IsDepthwise(s);
+            float* col = null;
+            if (!depthwise)
+            {
+                // d(col) = W_g^T * dY_g with dY_g read in place; 1x1 convolutions write dX directly.
+                for (int co = 0; co < m; co++) rows[co] = e + (long)co * cols;
+                col = cp.Direct ? dxg : Scratch(ScratchSlot.ConvColumns, (long)k * cols);
+                Sgemm.MultiplyRows(true, k, cols, m, 1f, wg, k, packed.Group(g), rows, 0f, col, cols, threads);
+                if (cp.Direct) continue;
+            }
+            // col2im onto zeroed planes: each im2col row's gradient added onto its run (junk columns are zero).
+            float* dplanes = Scratch(ScratchSlot.ConvPlanes, (long)s.GroupInChannels * cp.ChannelLength);
+            VectorOps.Clear(dplanes, (long)s.GroupInChannels * cp.ChannelLength);
+            cp.FillRows(s, dplanes, s.GroupInChannels, rows);
+            if (!depthwise)
+                for (int p = 0; p < k; p++) VectorOps.Add(rows[p], col + (long)p * cols, cols);
+            else
+                for (int co = 0; co < m; co++)
+                    for (int p = 0; p < k; p++) VectorOps.Axpy(rows[p], e + (long)co * cols, wg[co * k + p], cols);
+            cp.ToInput(s, dplanes, s.GroupInChannels, dxg);
         }
     }
 
     private static void BackwardWeightsImage(in Conv2dShape s, float* x, float* dy, float* dw, int n, bool accumulate, int threads)
     {
-        int m = s.GroupOutChannels, k = s.PatchSize, ohw = s.OutHeight * s.OutWidth;
-        float* col = IsPointwise(s) ? null : Columns(s);
+        var cp = new ConvPlanes(s);
+        int m = s.GroupOutChannels, k = s.PatchSize;
+        float** rows = RowTable(s);
         for (int g = 0; g < s.Groups; g++)
         {
-            float* dyg = OutputGroup(s, dy, n, g);
-            float* b = ColumnMatrix(s, InputGroup(s, x, n, g), col);
-            // dW_g (+)= dY_g * col^T.
-            Sgemm.Multiply(false, true, m, k, ohw, 1f, Ro(dyg, (long)m * ohw), ohw,
-                Ro(b, (long)k * ohw), ohw, accumulate ? 1f : 0f, Rw(dw + (long)g * m * k, (long)m * k), k, threads);
+            PatchRows(s, cp, InputGroup(s, x, n, g), rows);
+            float* e = ExtendedGradient(s, cp, OutputGroup(s, dy, n, g));
+            // dW_g (+)= dY_g * col^T: dot products of gradient rows with the im2col runs.
+            Sgemm.MultiplyTransposedRows(m, k, cp.Columns, 1f, e, cp.Columns, rows, accumulate ? 1f : 0f, dw + (long)g * m * k, k, threads);
         }
     }
 }

@@ -42,58 +42,26 @@ public static class Peak
 
     private static void Sink(float value) => s_sink += value == 12345.678f ? 1f : 0f;
 
-    private static float Chains512(long iterations) => Chains<Vector512<float>, Fma512>(iterations);
-    private static float Chains256(long iterations) => Chains<Vector256<float>, Fma256>(iterations);
-    private static float ChainsScalar(long iterations) => Chains<float, FmaScalar>(iterations);
+    private static float Chains512(long iterations) => Chains<Vector512<float>, Simd512>(iterations);
+    private static float Chains256(long iterations) => Chains<Vector256<float>, Simd256>(iterations);
+    private static float ChainsScalar(long iterations) => Chains<float, SimdScalar>(iterations);
 
     /// <summary>Twelve independent dependency chains: enough to cover FMA latency times issue width.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Chains<TV, TOps>(long iterations) where TV : struct where TOps : struct, IFma<TV>
+    private static float Chains<TV, TS>(long iterations) where TV : struct where TS : struct, ISimd<TV>
     {
-        var m = TOps.Splat(0.9999999f);
-        var c = TOps.Splat(1e-7f);
-        TV a0 = TOps.Splat(1f), a1 = TOps.Add(a0, c), a2 = TOps.Add(a1, c), a3 = TOps.Add(a2, c);
-        TV a4 = TOps.Add(a3, c), a5 = TOps.Add(a4, c), a6 = TOps.Add(a5, c), a7 = TOps.Add(a6, c);
-        TV a8 = TOps.Add(a7, c), a9 = TOps.Add(a8, c), a10 = TOps.Add(a9, c), a11 = TOps.Add(a10, c);
+        var m = TS.Splat(0.9999999f);
+        var c = TS.Splat(1e-7f);
+        TV a0 = TS.Splat(1f), a1 = TS.Add(a0, c), a2 = TS.Add(a1, c), a3 = TS.Add(a2, c);
+        TV a4 = TS.Add(a3, c), a5 = TS.Add(a4, c), a6 = TS.Add(a5, c), a7 = TS.Add(a6, c);
+        TV a8 = TS.Add(a7, c), a9 = TS.Add(a8, c), a10 = TS.Add(a9, c), a11 = TS.Add(a10, c);
         for (long i = 0; i < iterations; i++)
         {
-            a0 = TOps.Fma(a0, m, c); a1 = TOps.Fma(a1, m, c); a2 = TOps.Fma(a2, m, c); a3 = TOps.Fma(a3, m, c);
-            a4 = TOps.Fma(a4, m, c); a5 = TOps.Fma(a5, m, c); a6 = TOps.Fma(a6, m, c); a7 = TOps.Fma(a7, m, c);
-            a8 = TOps.Fma(a8, m, c); a9 = TOps.Fma(a9, m, c); a10 = TOps.Fma(a10, m, c); a11 = TOps.Fma(a11, m, c);
+            a0 = TS.Fma(a0, m, c); a1 = TS.Fma(a1, m, c); a2 = TS.Fma(a2, m, c); a3 = TS.Fma(a3, m, c);
+            a4 = TS.Fma(a4, m, c); a5 = TS.Fma(a5, m, c); a6 = TS.Fma(a6, m, c); a7 = TS.Fma(a7, m, c);
+            a8 = TS.Fma(a8, m, c); a9 = TS.Fma(a9, m, c); a10 = TS.Fma(a10, m, c); a11 = TS.Fma(a11, m, c);
         }
-        TV s = TOps.Add(TOps.Add(TOps.Add(a0, a1), TOps.Add(a2, a3)), TOps.Add(TOps.Add(a4, a5), TOps.Add(a6, a7)));
-        return TOps.Sum(TOps.Add(s, TOps.Add(TOps.Add(a8, a9), TOps.Add(a10, a11))));
-    }
-
-    private interface IFma<TV>
-    {
-        static abstract TV Splat(float x);
-        static abstract TV Add(TV x, TV y);
-        static abstract TV Fma(TV x, TV y, TV z);
-        static abstract float Sum(TV x);
-    }
-
-    private readonly struct Fma512 : IFma<Vector512<float>>
-    {
-        public static Vector512<float> Splat(float x) => Vector512.Create(x);
-        public static Vector512<float> Add(Vector512<float> x, Vector512<float> y) => x + y;
-        public static Vector512<float> Fma(Vector512<float> x, Vector512<float> y, Vector512<float> z) => Vector512.FusedMultiplyAdd(x, y, z);
-        public static float Sum(Vector512<float> x) => Vector512.Sum(x);
-    }
-
-    private readonly struct Fma256 : IFma<Vector256<float>>
-    {
-        public static Vector256<float> Splat(float x) => Vector256.Create(x);
-        public static Vector256<float> Add(Vector256<float> x, Vector256<float> y) => x + y;
-        public static Vector256<float> Fma(Vector256<float> x, Vector256<float> y, Vector256<float> z) => Vector256.FusedMultiplyAdd(x, y, z);
-        public static float Sum(Vector256<float> x) => Vector256.Sum(x);
-    }
-
-    private readonly struct FmaScalar : IFma<float>
-    {
-        public static float Splat(float x) => x;
-        public static float Add(float x, float y) => x + y;
-        public static float Fma(float x, float y, float z) => MathF.FusedMultiplyAdd(x, y, z);
-        public static float Sum(float x) => x;
+        TV s = TS.Add(TS.Add(TS.Add(a0, a1), TS.Add(a2, a3)), TS.Add(TS.Add(a4, a5), TS.Add(a6, a7)));
+        return TS.Sum(TS.Add(s, TS.Add(TS.Add(a8, a9), TS.Add(a10, a11))));
     }
 }

@@ -27,6 +27,8 @@ public static unsafe class Sgemm
     private const int MCTarget = 192;
     /// <summary>Target columns of a packed B block (KC x NC floats stays in L2).</summary>
     private const int NCTarget = 512;
+    /// <summary>Up to this many rows of op(A), a non-transposed B is read in place instead of packed.</summary>
+    private const int InPlaceBMaxRows = 32;
     /// <summary>Below this many multiply-adds a GEMM runs on the calling thread.</summary>
     private const long ParallelThreshold = 1L << 18;
 
@@ -61,29 +63,112 @@ public static unsafe class Sgemm
                 ScaleC(pc, m, n, ldc, beta);
                 return;
             }
-            int threads = (long)m * n * k < ParallelThreshold ? 1 : CpuParallel.Resolve(degreeOfParallelism);
-            var args = new GemmArgs(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-            switch (kernel == SgemmKernel.Auto ? BestKernel : kernel)
+            var kind = Resolve(kernel);
+            int threads = Threads(m, n, k, degreeOfParallelism);
+            if (!transA && transB && PreferInnerProduct(m, n, k))
             {
-                case SgemmKernel.Vector512:
-                    RequireAccelerated(Vector512.IsHardwareAccelerated, kernel);
-                    Run<Vector512Kernel>(args, threads);
-                    break;
-                case SgemmKernel.Vector256:
-                    RequireAccelerated(Vector256.IsHardwareAccelerated, kernel);
-                    Run<Vector256Kernel>(args, threads);
-                    break;
-                default:
-                    Run<ScalarKernel>(args, threads);
-                    break;
+                using var rows = new RowTable(n);
+                for (int j = 0; j < n; j++) rows.Rows[j] = pb + (nint)j * ldb;
+                SgemmInnerProduct.Run(m, n, k, alpha, pa, lda, rows.Rows, beta, pc, ldc, threads, kind);
+                return;
             }
+            if (!transB && m <= InPlaceBMaxRows)
+            {
+                // Few rows of A: each B element is used m times, too few to repay packing; read B in place.
+                using var rows = new RowTable(k);
+                for (int p = 0; p < k; p++) rows.Rows[p] = pb + (nint)p * ldb;
+                Run(new GemmArgs(transA, m, n, k, alpha, pa, lda, null, null, 0, rows.Rows, beta, pc, ldc), threads, kind);
+                return;
+            }
+            Run(new GemmArgs(transA, m, n, k, alpha, pa, lda, null, pb, ldb, null, beta, pc, ldc) { TransB = transB }, threads, kind);
         }
     }
 
-    private static void RequireAccelerated(bool accelerated, SgemmKernel kernel)
+    /// <summary>
+    /// C = alpha * op(A) * B + beta * C with B given by rows, read in place: row p of B (n values) starts
+    /// at bRows[p]. <paramref name="packedA"/>, when not null, is op(A) packed by <see cref="PackA"/>.
+    /// No argument checks: for kernels that build B as views (convolution over padded planes).
+    /// </summary>
+    internal static void MultiplyRows(bool transA, int m, int n, int k, float alpha, float* a, nint lda, float* packedA,
+        float** bRows, float beta, float* c, nint ldc, int degreeOfParallelism)
     {
-        if (!accelerated)
-            throw new PlatformNotSupportedException($"The {kernel} GEMM kernel is not hardware accelerated here.");
+        if (m == 0 || n == 0) return;
+        if (k == 0) { ScaleC(c, m, n, ldc, beta); return; }
+        Run(new GemmArgs(transA, m, n, k, alpha, a, lda, packedA, null, 0, bRows, beta, c, ldc),
+            Threads(m, n, k, degreeOfParallelism), Resolve(SgemmKernel.Auto));
+    }
+
+    /// <summary>Floats <see cref="PackA"/> writes for an m x k op(A).</summary>
+    internal static long PackedALength(int m, int k)
+    {
+        int mr = MicroKernelRows(Resolve(SgemmKernel.Auto));
+        return (long)(m + mr - 1) / mr * mr * k;
+    }
+
+    /// <summary>
+    /// Packs all of op(A) (m x k) once, for reuse across <see cref="MultiplyRows"/> calls: block pc (of
+    /// depth kc) at dst + pc * mPadded, its row panels one after another as the blocked loop packs them.
+    /// </summary>
+    internal static void PackA(bool transA, int m, int k, float* a, nint lda, float* dst)
+    {
+        int mr = MicroKernelRows(Resolve(SgemmKernel.Auto));
+        long mPadded = (long)(m + mr - 1) / mr * mr;
+        for (int pc = 0; pc < k; pc += KC)
+            SgemmPacking.PackA(transA, a, lda, 0, m, pc, Math.Min(KC, k - pc), mr, dst + pc * mPadded);
+    }
+
+    private static int MicroKernelRows(SgemmKernel kind) => kind switch
+    {
+        SgemmKernel.Vector512 => Vector512Kernel.MR,
+        SgemmKernel.Vector256 => Vector256Kernel.MR,
+        _ => ScalarKernel.MR,
+    };
+
+    /// <summary>
+    /// C = alpha * A * B^T + beta * C with row j of B (k values) at bRows[j], by dot products: for a
+    /// long k with small m or n. No argument checks.
+    /// </summary>
+    internal static void MultiplyTransposedRows(int m, int n, int k, float alpha, float* a, nint lda,
+        float** bRows, float beta, float* c, nint ldc, int degreeOfParallelism)
+    {
+        if (m == 0 || n == 0) return;
+        if (k == 0) { ScaleC(c, m, n, ldc, beta); return; }
+        SgemmInnerProduct.Run(m, n, k, alpha, a, lda, bRows, beta, c, ldc, Threads(m, n, k, degreeOfParallelism), Resolve(SgemmKernel.Auto));
+    }
+
+    /// <summary>A x B^T with a long k and a small side: packing B^T would cost as much as the multiply.</summary>
+    private static bool PreferInnerProduct(int m, int n, int k) => k >= 256 && Math.Min(m, n) <= 64;
+
+    private static int Threads(int m, int n, int k, int degreeOfParallelism) =>
+        (long)m * n * k < ParallelThreshold ? 1 : CpuParallel.Resolve(degreeOfParallelism);
+
+    private static SgemmKernel Resolve(SgemmKernel kernel)
+    {
+        var kind = kernel == SgemmKernel.Auto ? BestKernel : kernel;
+        if (kind == SgemmKernel.Vector512 && !Vector512.IsHardwareAccelerated || kind == SgemmKernel.Vector256 && !Vector256.IsHardwareAccelerated)
+            throw new PlatformNotSupportedException($"The {kind} GEMM kernel is not hardware accelerated here.");
+        return kind;
+    }
+
+    private static void Run(in GemmArgs g, int threads, SgemmKernel kind)
+    {
+        switch (kind)
+        {
+            case SgemmKernel.Vector512: Run<Vector512Kernel>(g, threads); break;
+            case SgemmKernel.Vector256: Run<Vector256Kernel>(g, threads); break;
+            default: Run<ScalarKernel>(g, threads); break;
+        }
+    }
+
+    /// <summary>A table of row pointers in native memory, freed on dispose.</summary>
+    internal readonly struct RowTable : IDisposable
+    {
+        public readonly float** Rows;
+
+        public RowTable(int count) =>
+            Rows = (float**)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)Math.Max(1, count), (nuint)sizeof(float*));
+
+        public void Dispose() => System.Runtime.InteropServices.NativeMemory.Free(Rows);
     }
 
     private static void CheckMatrix(string name, int length, int rows, int cols, int ld)
@@ -94,24 +179,31 @@ public static unsafe class Sgemm
             throw new ArgumentException($"Matrix {name} ({rows} x {cols}, ld {ld}) needs {(long)(rows - 1) * ld + cols} elements, got {length}.", name);
     }
 
-    private static void ScaleC(float* c, int m, int n, int ldc, float beta)
+    private static void ScaleC(float* c, int m, int n, nint ldc, float beta)
     {
         for (int i = 0; i < m; i++)
         {
-            var row = new Span<float>(c + (nint)i * ldc, n);
+            var row = new Span<float>(c + i * ldc, n);
             if (beta == 0f) row.Clear();
             else if (beta != 1f)
                 for (int j = 0; j < row.Length; j++) row[j] *= beta;
         }
     }
 
-    private readonly struct GemmArgs(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, nint lda, float* b, nint ldb, float beta, float* c, nint ldc)
+    /// <summary>
+    /// One GEMM: op(A) from A (or PackedA when not null); B from the matrix B (op(B) per TransB, packed
+    /// per block) or, when BRows is set, read in place from those rows (only the ragged last column panel
+    /// is packed).
+    /// </summary>
+    private readonly struct GemmArgs(bool transA, int m, int n, int k, float alpha, float* a, nint lda, float* packedA,
+        float* b, nint ldb, float** bRows, float beta, float* c, nint ldc)
     {
-        public readonly bool TransA = transA, TransB = transB;
+        public readonly bool TransA = transA;
+        public bool TransB { get; init; }
         public readonly int M = m, N = n, K = k;
         public readonly float Alpha = alpha, Beta = beta;
-        public readonly float* A = a, B = b, C = c;
+        public readonly float* A = a, PackedA = packedA, B = b, C = c;
+        public readonly float** BRows = bRows;
         public readonly nint Lda = lda, Ldb = ldb, Ldc = ldc;
     }
 
@@ -155,27 +247,60 @@ public static unsafe class Sgemm
         int mcMax = (MCTarget + TK.MR - 1) / TK.MR * TK.MR;
         int ncMax = (NCTarget + TK.NR - 1) / TK.NR * TK.NR;
         int kcMax = Math.Min(KC, g.K);
-        float* bufA = ThreadScratch.Get(ScratchSlot.GemmPackA, (long)mcMax * kcMax);
+        long mPadded = (long)(g.M + TK.MR - 1) / TK.MR * TK.MR;
+        float* bufA = g.PackedA != null ? null : ThreadScratch.Get(ScratchSlot.GemmPackA, (long)mcMax * kcMax);
         float* bufB = ThreadScratch.Get(ScratchSlot.GemmPackB, (long)ncMax * kcMax);
+        // Row pointers of a packed B block: row p of panel q is packed[p] + q * NR * kc.
+        float** packed = (float**)ThreadScratch.Get(ScratchSlot.GemmRows, 2L * kcMax);
+        for (int p = 0; p < kcMax; p++) packed[p] = bufB + (nint)p * TK.NR;
+        bool inPlace = g.BRows != null;
         for (int jc = j0; jc < j1; jc += ncMax)
         {
             int nc = Math.Min(ncMax, j1 - jc);
+            // In place, whole panels are read from B's rows; a ragged last panel is packed zero-padded.
+            int ncFull = inPlace ? nc - nc % TK.NR : 0;
             for (int pc = 0; pc < g.K; pc += KC)
             {
                 int kc = Math.Min(KC, g.K - pc);
                 float beta = pc == 0 ? g.Beta : 1f;
-                SgemmPacking.PackB(g.TransB, g.B, g.Ldb, pc, kc, jc, nc, TK.NR, bufB);
+                if (ncFull < nc)
+                    SgemmPacking.PackB(g.TransB, g.B, g.Ldb, g.BRows, pc, kc, jc + ncFull, nc - ncFull, TK.NR, bufB);
+                var bSource = new BlockB(inPlace ? g.BRows + pc : null, jc, ncFull, packed, kc);
                 for (int ic = i0; ic < i1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, i1 - ic);
-                    SgemmPacking.PackA(g.TransA, g.A, g.Lda, ic, mc, pc, kc, TK.MR, bufA);
-                    Macro<TK>(mc, nc, kc, bufA, bufB, g.C + ic * g.Ldc + jc, g.Ldc, g.Alpha, beta);
+                    float* blockA;
+                    if (g.PackedA != null) blockA = g.PackedA + pc * mPadded + (long)ic * kc;
+                    else
+                    {
+                        SgemmPacking.PackA(g.TransA, g.A, g.Lda, ic, mc, pc, kc, TK.MR, bufA);
+                        blockA = bufA;
+                    }
+                    Macro<TK>(mc, nc, kc, blockA, bSource, g.C + ic * g.Ldc + jc, g.Ldc, g.Alpha, beta);
                 }
             }
         }
     }
 
-    private static void Macro<TK>(int mc, int nc, int kc, float* bufA, float* bufB, float* c, nint ldc,
+    /// <summary>Where panel jr of a B block is: in place (rows + jc + jr) before ncFull, packed after.</summary>
+    private readonly struct BlockB(float** rows, int jc, int ncFull, float** packed, int kc)
+    {
+        public void Panel(int jr, out float** table, out nint offset)
+        {
+            if (jr < ncFull)
+            {
+                table = rows;
+                offset = jc + jr;
+            }
+            else
+            {
+                table = packed;
+                offset = (nint)(jr - ncFull) * kc;
+            }
+        }
+    }
+
+    private static void Macro<TK>(int mc, int nc, int kc, float* bufA, in BlockB b, float* c, nint ldc,
         float alpha, float beta) where TK : struct, IGemmMicroKernel
     {
         int mr = TK.MR, nr = TK.NR;
@@ -188,13 +313,13 @@ public static unsafe class Sgemm
             for (int jr = 0; jr < nc; jr += nr)
             {
                 int cols = Math.Min(nr, nc - jr);
-                float* pb = bufB + (nint)jr * kc;
+                b.Panel(jr, out float** pb, out nint off);
                 if (rows == mr && cols == nr)
                 {
-                    TK.Run(kc, pa, pb, cRow + jr, ldc, alpha, beta);
+                    TK.Run(kc, pa, pb, off, cRow + jr, ldc, alpha, beta);
                     continue;
                 }
-                TK.Run(kc, pa, pb, tile, nr, 1f, 0f);
+                TK.Run(kc, pa, pb, off, tile, nr, 1f, 0f);
                 for (int i = 0; i < rows; i++)
                 {
                     float* dst = cRow + i * ldc + jr;

@@ -5,15 +5,16 @@ namespace Spp.Pruning.Kernels.Cpu;
 
 /// <summary>
 /// A register-blocked GEMM micro-kernel: C[MR x NR] = alpha * sum_p A[:, p] * B[p, :] + beta * C, with
-/// A packed as kc columns of MR values and B as kc rows of NR values. beta == 0 overwrites C without
-/// reading it. Every output accumulates p = 0..kc-1 in order from zero, so each element's rounding
+/// A packed as kc columns of MR values and row p of B (NR contiguous values) at b[p] + bOffset: a packed
+/// panel (b[p] = panel + p * NR) or B in place (conv planes). beta == 0 overwrites C without reading it.
+/// Every output accumulates p = 0..kc-1 in order from zero, so each element's rounding
 /// is independent of where its tile sits.
 /// </summary>
 internal unsafe interface IGemmMicroKernel
 {
     static abstract int MR { get; }
     static abstract int NR { get; }
-    static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
+    static abstract void Run(int kc, float* a, float** b, nint bOffset, float* c, nint ldc, float alpha, float beta);
 }
 
 internal static class MicroKernelMath
@@ -31,7 +32,7 @@ internal readonly unsafe struct Vector512Kernel : IGemmMicroKernel
     public static int NR => 48;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, float** b, nint bOffset, float* c, nint ldc, float alpha, float beta)
     {
         Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
@@ -39,9 +40,10 @@ internal readonly unsafe struct Vector512Kernel : IGemmMicroKernel
         Vector512<float> c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
         for (int p = 0; p < kc; p++)
         {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
-            var b2 = Vector512.Load(b + 32);
+            float* row = b[p] + bOffset;
+            var b0 = Vector512.Load(row);
+            var b1 = Vector512.Load(row + 16);
+            var b2 = Vector512.Load(row + 32);
             var x = Vector512.Create(a[0]);
             c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01); c02 = Vector512.FusedMultiplyAdd(x, b2, c02);
             x = Vector512.Create(a[1]);
@@ -59,7 +61,6 @@ internal readonly unsafe struct Vector512Kernel : IGemmMicroKernel
             x = Vector512.Create(a[7]);
             c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71); c72 = Vector512.FusedMultiplyAdd(x, b2, c72);
             a += 8;
-            b += 48;
         }
         var va = Vector512.Create(alpha);
         var vb = Vector512.Create(beta);
@@ -100,14 +101,15 @@ internal readonly unsafe struct Vector256Kernel : IGemmMicroKernel
     public static int NR => 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, float** b, nint bOffset, float* c, nint ldc, float alpha, float beta)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++)
         {
-            var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 8);
+            float* row = b[p] + bOffset;
+            var b0 = Vector256.Load(row);
+            var b1 = Vector256.Load(row + 8);
             var x = Vector256.Create(a[0]);
             c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
             x = Vector256.Create(a[1]);
@@ -121,7 +123,6 @@ internal readonly unsafe struct Vector256Kernel : IGemmMicroKernel
             x = Vector256.Create(a[5]);
             c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
             a += 6;
-            b += 16;
         }
         var va = Vector256.Create(alpha);
         var vb = Vector256.Create(beta);
@@ -157,22 +158,22 @@ internal readonly unsafe struct ScalarKernel : IGemmMicroKernel
     public static int MR => 4;
     public static int NR => 4;
 
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, float** b, nint bOffset, float* c, nint ldc, float alpha, float beta)
     {
         float* acc = stackalloc float[16];
         for (int i = 0; i < 16; i++) acc[i] = 0f;
         for (int p = 0; p < kc; p++)
         {
+            float* row = b[p] + bOffset;
             for (int i = 0; i < 4; i++)
             {
                 float x = a[i];
-                acc[i * 4 + 0] += x * b[0];
-                acc[i * 4 + 1] += x * b[1];
-                acc[i * 4 + 2] += x * b[2];
-                acc[i * 4 + 3] += x * b[3];
+                acc[i * 4 + 0] += x * row[0];
+                acc[i * 4 + 1] += x * row[1];
+                acc[i * 4 + 2] += x * row[2];
+                acc[i * 4 + 3] += x * row[3];
             }
             a += 4;
-            b += 4;
         }
         for (int i = 0; i < 4; i++)
         {

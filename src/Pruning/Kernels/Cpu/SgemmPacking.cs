@@ -14,32 +14,38 @@ internal static unsafe class SgemmPacking
         {
             int rows = Math.Min(mr, mc - ir);
             float* panel = dst + (nint)ir * kc;
-            if (transA) CopyRuns(a + pc * lda + ic + ir, lda, kc, rows, mr, panel); // op(A)[i, p] = a[p * lda + i]
+            if (transA) CopyRuns(a + pc * lda + ic + ir, lda, null, 0, kc, rows, mr, panel); // op(A)[i, p] = a[p * lda + i]
             else Transpose(a + (ic + ir) * lda + pc, lda, rows, kc, mr, panel);     // op(A)[i, p] = a[i * lda + p]
         }
     }
 
-    /// <summary>op(B)[pc..pc+kc, jc..jc+nc] as panels of <paramref name="nr"/> columns, panel q at dst + q*nr*kc.</summary>
-    public static void PackB(bool transB, float* b, nint ldb, int pc, int kc, int jc, int nc, int nr, float* dst)
+    /// <summary>
+    /// op(B)[pc..pc+kc, jc..jc+nc] as panels of <paramref name="nr"/> columns, panel q at dst + q*nr*kc.
+    /// With <paramref name="bRows"/> (not transposed only), row p of op(B) starts at bRows[p].
+    /// </summary>
+    public static void PackB(bool transB, float* b, nint ldb, float** bRows, int pc, int kc, int jc, int nc, int nr, float* dst)
     {
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
             float* panel = dst + (nint)jr * kc;
-            if (transB) Transpose(b + (jc + jr) * ldb + pc, ldb, cols, kc, nr, panel); // op(B)[p, j] = b[j * ldb + p]
-            else CopyRuns(b + pc * ldb + jc + jr, ldb, kc, cols, nr, panel);           // op(B)[p, j] = b[p * ldb + j]
+            if (transB) Transpose(b + (jc + jr) * ldb + pc, ldb, cols, kc, nr, panel);    // op(B)[p, j] = b[j * ldb + p]
+            else if (bRows != null) CopyRuns(null, 0, bRows + pc, jc + jr, kc, cols, nr, panel);
+            else CopyRuns(b + pc * ldb + jc + jr, ldb, null, 0, kc, cols, nr, panel);     // op(B)[p, j] = b[p * ldb + j]
         }
     }
 
     /// <summary>
-    /// <paramref name="depth"/> source runs (stride <paramref name="ld"/>) of <paramref name="valid"/>
-    /// contiguous values, each copied to dst + p*width and zero-padded to <paramref name="width"/>.
+    /// <paramref name="depth"/> source runs of <paramref name="valid"/> contiguous values, run p at
+    /// src + p*ld (or rows[p] + offset when rows is given), each copied to dst + p*width and
+    /// zero-padded to <paramref name="width"/>.
     /// </summary>
-    private static void CopyRuns(float* src, nint ld, int depth, int valid, int width, float* dst)
+    private static void CopyRuns(float* src, nint ld, float** rows, nint offset, int depth, int valid, int width, float* dst)
     {
         for (int p = 0; p < depth; p++)
         {
-            new ReadOnlySpan<float>(src + p * ld, valid).CopyTo(new Span<float>(dst + p * width, valid));
+            float* s = rows != null ? rows[p] + offset : src + p * ld;
+            VectorOps.Copy(dst + p * width, s, valid);
             if (valid < width) new Span<float>(dst + p * width + valid, width - valid).Clear();
         }
     }

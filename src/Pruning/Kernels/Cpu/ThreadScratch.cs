@@ -8,8 +8,11 @@ internal enum ScratchSlot
 {
     GemmPackA = 0,
     GemmPackB = 1,
-    ConvColumns = 2,
-    ConvPartial = 3,
+    GemmRows = 2,
+    ConvPlanes = 3,
+    ConvExtended = 4,
+    ConvColumns = 5,
+    ConvRows = 6,
 }
 
 /// <summary>
@@ -18,7 +21,7 @@ internal enum ScratchSlot
 /// </summary>
 internal static unsafe class ThreadScratch
 {
-    private const int SlotCount = 4;
+    private const int SlotCount = 7;
     private const int AlignFloats = 16; // 64 bytes
 
     [ThreadStatic] private static float[]?[]? t_slots;

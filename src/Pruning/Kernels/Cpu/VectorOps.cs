@@ -1,81 +1,108 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Spp.Pruning.Kernels.Cpu;
 
-/// <summary>Small SIMD loops over float runs, with a fixed evaluation order (deterministic).</summary>
+/// <summary>SIMD loops over float runs, each with a fixed evaluation order (deterministic).</summary>
 internal static unsafe class VectorOps
 {
+    private static readonly int s_width = Vector512.IsHardwareAccelerated ? 16 : Vector256.IsHardwareAccelerated ? 8 : 1;
+
     /// <summary>y[i] += a * x[i].</summary>
     public static void Axpy(float* y, float* x, float a, int n)
     {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var va = Vector512.Create(a);
-            for (; i <= n - 16; i += 16) Vector512.FusedMultiplyAdd(va, Vector512.Load(x + i), Vector512.Load(y + i)).Store(y + i);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var va = Vector256.Create(a);
-            for (; i <= n - 8; i += 8) Vector256.FusedMultiplyAdd(va, Vector256.Load(x + i), Vector256.Load(y + i)).Store(y + i);
-        }
-        for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd(a, x[i], y[i]);
+        if (s_width == 16) Axpy<Vector512<float>, Simd512>(y, x, a, n);
+        else if (s_width == 8) Axpy<Vector256<float>, Simd256>(y, x, a, n);
+        else Axpy<float, SimdScalar>(y, x, a, n);
     }
 
     /// <summary>y[i] += x[i].</summary>
-    public static void Add(float* y, float* x, int n)
-    {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i <= n - 16; i += 16) (Vector512.Load(y + i) + Vector512.Load(x + i)).Store(y + i);
-        else if (Vector256.IsHardwareAccelerated)
-            for (; i <= n - 8; i += 8) (Vector256.Load(y + i) + Vector256.Load(x + i)).Store(y + i);
-        for (; i < n; i++) y[i] += x[i];
-    }
+    public static void Add(float* y, float* x, int n) => Axpy(y, x, 1f, n);
 
     /// <summary>y[i] += a.</summary>
     public static void AddScalar(float* y, float a, int n)
     {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var va = Vector512.Create(a);
-            for (; i <= n - 16; i += 16) (Vector512.Load(y + i) + va).Store(y + i);
-        }
-        for (; i < n; i++) y[i] += a;
+        for (int i = 0; i < n; i++) y[i] += a;
     }
 
-    /// <summary>Sum of x[i] * y[i] as 16 lane-wise partial sums reduced at the end.</summary>
-    public static float Dot(float* x, float* y, int n)
-    {
-        int i = 0;
-        float s = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            var acc = Vector512<float>.Zero;
-            for (; i <= n - 16; i += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(x + i), Vector512.Load(y + i), acc);
-            s = Vector512.Sum(acc);
-        }
-        for (; i < n; i++) s = MathF.FusedMultiplyAdd(x[i], y[i], s);
-        return s;
-    }
-
-    /// <summary>Sum of x[i].</summary>
+    /// <summary>Sum of x[i]: lane-wise partial sums, then the lanes, then the tail.</summary>
     public static float Sum(float* x, int n)
     {
-        int i = 0;
-        float s = 0f;
-        if (Vector512.IsHardwareAccelerated && n >= 16)
-        {
-            var acc = Vector512<float>.Zero;
-            for (; i <= n - 16; i += 16) acc += Vector512.Load(x + i);
-            s = Vector512.Sum(acc);
-        }
-        for (; i < n; i++) s += x[i];
-        return s;
+        if (s_width == 16) return Sum<Vector512<float>, Simd512>(x, n);
+        if (s_width == 8) return Sum<Vector256<float>, Simd256>(x, n);
+        return Sum<float, SimdScalar>(x, n);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>dst[q] = sum over p of w[p] * rows[p][q], p in order, for q in [0, n).</summary>
+    public static void WeightedRowSum(float* dst, float** rows, float* w, int k, int n)
+    {
+        if (s_width == 16) WeightedRowSum<Vector512<float>, Simd512>(dst, rows, w, k, n);
+        else if (s_width == 8) WeightedRowSum<Vector256<float>, Simd256>(dst, rows, w, k, n);
+        else WeightedRowSum<float, SimdScalar>(dst, rows, w, k, n);
+    }
+
     public static void Clear(float* p, long n) => new Span<float>(p, checked((int)n)).Clear();
+
+    /// <summary>dst[i] = src[i] for a short run (no call into memmove); the runs must not overlap.</summary>
+    public static void Copy(float* dst, float* src, int n)
+    {
+        if (s_width == 16) Copy<Vector512<float>, Simd512>(dst, src, n);
+        else if (s_width == 8) Copy<Vector256<float>, Simd256>(dst, src, n);
+        else new ReadOnlySpan<float>(src, n).CopyTo(new Span<float>(dst, n));
+    }
+
+    private static void Copy<TV, TS>(float* dst, float* src, int n) where TV : struct where TS : struct, ISimd<TV>
+    {
+        int i = 0;
+        for (; i <= n - TS.Count; i += TS.Count) TS.Store(TS.Load(src + i), dst + i);
+        if (i < n) TS.StorePartial(TS.LoadPartial(src + i, n - i), dst + i, n - i);
+    }
+
+    private static void Axpy<TV, TS>(float* y, float* x, float a, int n) where TV : struct where TS : struct, ISimd<TV>
+    {
+        int i = 0;
+        var va = TS.Splat(a);
+        for (; i <= n - TS.Count; i += TS.Count) TS.Store(TS.Fma(va, TS.Load(x + i), TS.Load(y + i)), y + i);
+        if (i < n) TS.StorePartial(TS.Fma(va, TS.LoadPartial(x + i, n - i), TS.LoadPartial(y + i, n - i)), y + i, n - i);
+    }
+
+    private static float Sum<TV, TS>(float* x, int n) where TV : struct where TS : struct, ISimd<TV>
+    {
+        int i = 0;
+        TV acc = TS.Zero;
+        for (; i <= n - TS.Count; i += TS.Count) acc = TS.Add(acc, TS.Load(x + i));
+        if (i < n) acc = TS.Add(acc, TS.LoadPartial(x + i, n - i));
+        return TS.Sum(acc);
+    }
+
+    private static void WeightedRowSum<TV, TS>(float* dst, float** rows, float* w, int k, int n)
+        where TV : struct where TS : struct, ISimd<TV>
+    {
+        int q = 0;
+        for (; q <= n - 4 * TS.Count; q += 4 * TS.Count)
+        {
+            TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
+            for (int p = 0; p < k; p++)
+            {
+                TV wp = TS.Splat(w[p]);
+                float* r = rows[p] + q;
+                a0 = TS.Fma(wp, TS.Load(r), a0);
+                a1 = TS.Fma(wp, TS.Load(r + TS.Count), a1);
+                a2 = TS.Fma(wp, TS.Load(r + 2 * TS.Count), a2);
+                a3 = TS.Fma(wp, TS.Load(r + 3 * TS.Count), a3);
+            }
+            TS.Store(a0, dst + q);
+            TS.Store(a1, dst + q + TS.Count);
+            TS.Store(a2, dst + q + 2 * TS.Count);
+            TS.Store(a3, dst + q + 3 * TS.Count);
+        }
+        for (; q < n; q += TS.Count)
+        {
+            int count = Math.Min(TS.Count, n - q);
+            TV acc = TS.Zero;
+            for (int p = 0; p < k; p++)
+                acc = TS.Fma(TS.Splat(w[p]), count == TS.Count ? TS.Load(rows[p] + q) : TS.LoadPartial(rows[p] + q, count), acc);
+            if (count == TS.Count) TS.Store(acc, dst + q);
+            else TS.StorePartial(acc, dst + q, count);
+        }
+    }
 }

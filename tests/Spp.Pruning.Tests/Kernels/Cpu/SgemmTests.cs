@@ -41,7 +41,7 @@ public class SgemmTests
     {
         { 1, 1, 1 }, { 1, 7, 3 }, { 5, 1, 9 }, { 2, 3, 1 }, { 17, 33, 65 }, { 8, 48, 256 }, { 9, 49, 257 },
         { 64, 64, 64 }, { 300, 7, 40 }, { 7, 300, 40 }, { 3, 5, 700 }, { 130, 100, 520 }, { 16, 784, 144 },
-        { 200, 530, 33 },
+        { 200, 530, 33 }, { 5, 70, 2100 }, { 70, 6, 1500 },
     };
 
     [Theory]
@@ -114,6 +114,17 @@ public class SgemmTests
         Sgemm.Multiply(false, true, m, n, k, 1f, a, k, b, k, 0f, c3, n, 1);
         Assert.Equal(c1, c2);
         Assert.Equal(c1, c3);
+
+        // The dot-product path (long k, a small side) too.
+        m = 40;
+        k = 3000;
+        a = TestData.Random(7, m * k);
+        b = TestData.Random(8, k * n);
+        c1 = new float[m * n];
+        c2 = new float[m * n];
+        Sgemm.Multiply(false, true, m, n, k, 1f, a, k, b, k, 0f, c1, n, 2);
+        Sgemm.Multiply(false, true, m, n, k, 1f, a, k, b, k, 0f, c2, n, 1);
+        Assert.Equal(c1, c2);
     }
 
     [Fact]
