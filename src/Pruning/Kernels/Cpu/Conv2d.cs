@@ -33,7 +33,8 @@ public static unsafe class Conv2d
             nint x = (nint)px, w = (nint)pw, b = bias.IsEmpty ? 0 : (nint)pb, y = (nint)py;
             var pk = packed;
             int inner = s.Batch >= dop ? 1 : dop;
-            CpuParallel.For(s.Batch, dop, n => ForwardImage(s, (float*)x, (float*)w, pk, (float*)b, (float*)y, n, inner));
+            var cp = new ConvPlanes(s);
+            CpuParallel.For(s.Batch, dop, n => ForwardImage(s, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, n, inner));
         }
     }
 
@@ -53,7 +54,8 @@ public static unsafe class Conv2d
             nint dy = (nint)pdy, w = (nint)pw, dx = (nint)pdx;
             var pk = packed;
             int inner = s.Batch >= dop ? 1 : dop;
-            CpuParallel.For(s.Batch, dop, n => BackwardDataImage(s, (float*)dy, (float*)w, pk, (float*)dx, n, inner));
+            var cp = new ConvPlanes(s);
+            CpuParallel.For(s.Batch, dop, n => BackwardDataImage(s, cp, (float*)dy, (float*)w, pk, (float*)dx, n, inner));
         }
     }
 
@@ -91,6 +93,7 @@ public static unsafe class Conv2d
 
             // Fixed image chunks, each summing its images into its own buffer (chunk 0 into gradWeight).
             int chunks = Math.Min(s.Batch, dop);
+            var cp = new ConvPlanes(s);
             int inner = chunks == 1 ? dop : 1;
             int wlen = checked((int)s.WeightLength);
             float[]? partials = chunks > 1 ? ArrayPool<float>.Shared.Rent((chunks - 1) * wlen) : null;
@@ -104,7 +107,7 @@ public static unsafe class Conv2d
                         float* dst = c == 0 ? (float*)dw : (float*)part + (long)(c - 1) * wlen;
                         int n0 = (int)((long)s.Batch * c / chunks), n1 = (int)((long)s.Batch * (c + 1) / chunks);
                         for (int n = n0; n < n1; n++)
-                            BackwardWeightsImage(s, (float*)x, (float*)dy, dst, n, accumulate: n > n0, inner);
+                            BackwardWeightsImage(s, cp, (float*)x, (float*)dy, dst, n, accumulate: n > n0, inner);
                     });
                     for (int c = 1; c < chunks; c++)
                         VectorOps.Add(pdw, (float*)part + (long)(c - 1) * wlen, wlen);
@@ -166,7 +169,7 @@ public static unsafe class Conv2d
     }
 
     /// <summary>Points rows at the im2col rows of group input xg, gathering it into planes unless Direct.</summary>
-    private static void PatchRows(in Conv2dShape s, in ConvPlanes cp, float* xg, float** rows)
+    private static void PatchRows(in Conv2dShape s, ConvPlanes cp, float* xg, float** rows)
     {
         if (cp.Direct)
         {
@@ -179,7 +182,7 @@ public static unsafe class Conv2d
     }
 
     /// <summary>The output gradient of a group in the extended layout (itself when that is the output layout).</summary>
-    private static float* ExtendedGradient(in Conv2dShape s, in ConvPlanes cp, float* dyg)
+    private static float* ExtendedGradient(in Conv2dShape s, ConvPlanes cp, float* dyg)
     {
         if (cp.OutputIsExtended) return dyg;
         float* ext = Scratch(ScratchSlot.ConvExtended, (long)s.GroupOutChannels * cp.Columns);
@@ -187,9 +190,13 @@ public static unsafe class Conv2d
         return ext;
     }
 
-    private static void ForwardImage(in Conv2dShape s, float* x, float* w, in PackedWeights packed, float* bias, float* y, int n, int threads)
+    private static void ForwardImage(in Conv2dShape s, ConvPlanes cp, float* x, float* w, in PackedWeights packed, float* bias, float* y, int n, int threads)
     {
-        var cp = new ConvPlanes(s);
+        if (DepthwiseConv2d.Applies(s))
+        {
+            DepthwiseConv2d.Forward(s, x, w, bias, y, n);
+            return;
+        }
         int m = s.GroupOutChannels, k = s.PatchSize, cols = cp.Columns;
         float** rows = RowTable(s);
         for (int g = 0; g < s.Groups; g++)
@@ -205,9 +212,13 @@ public static unsafe class Conv2d
         }
     }
 
-    private static void BackwardDataImage(in Conv2dShape s, float* dy, float* w, in PackedWeights packed, float* dx, int n, int threads)
+    private static void BackwardDataImage(in Conv2dShape s, ConvPlanes cp, float* dy, float* w, in PackedWeights packed, float* dx, int n, int threads)
     {
-        var cp = new ConvPlanes(s);
+        if (DepthwiseConv2d.Applies(s))
+        {
+            DepthwiseConv2d.BackwardData(s, dy, w, dx, n);
+            return;
+        }
         int m = s.GroupOutChannels, k = s.PatchSize, cols = cp.Columns;
         float** rows = RowTable(s);
         for (int g = 0; g < s.Groups; g++)
@@ -237,9 +248,13 @@ public static unsafe class Conv2d
         }
     }
 
-    private static void BackwardWeightsImage(in Conv2dShape s, float* x, float* dy, float* dw, int n, bool accumulate, int threads)
+    private static void BackwardWeightsImage(in Conv2dShape s, ConvPlanes cp, float* x, float* dy, float* dw, int n, bool accumulate, int threads)
     {
-        var cp = new ConvPlanes(s);
+        if (DepthwiseConv2d.Applies(s))
+        {
+            DepthwiseConv2d.BackwardWeights(s, x, dy, dw, n, accumulate);
+            return;
+        }
         int m = s.GroupOutChannels, k = s.PatchSize;
         float** rows = RowTable(s);
         for (int g = 0; g < s.Groups; g++)

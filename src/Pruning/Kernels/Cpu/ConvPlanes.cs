@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Spp.Pruning.Kernels.Cpu;
 
 /// <summary>
@@ -11,7 +14,7 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// pointers with no im2col matrix, and col2im is a flat add of each row back onto its plane.
 /// A 1x1, stride-1, unpadded convolution uses the input planes themselves (Direct).
 /// </summary>
-internal readonly unsafe struct ConvPlanes
+internal sealed unsafe class ConvPlanes
 {
     /// <summary>The convolution reads the input as it is (1x1, stride 1, no padding).</summary>
     public readonly bool Direct;
@@ -25,8 +28,13 @@ internal readonly unsafe struct ConvPlanes
     public readonly int Columns;
     /// <summary>The extended layout is the output layout (no crop needed).</summary>
     public readonly bool OutputIsExtended;
-    /// <summary>Bit a (b) set when some kernel row (column) reads phase row a (column b).</summary>
-    private readonly int _rowPhases, _colPhases;
+    /// <summary>Offset of each kernel tap's run from its channel's first plane.</summary>
+    private readonly long[] _tapOffsets;
+    /// <summary>Per phase row a: plane rows [lo, hi) inside the input, or an empty range when no tap reads it.</summary>
+    private readonly (int Lo, int Hi)[] _phaseRows;
+    /// <summary>Per phase column b: plane columns [lo, hi) inside the input, or empty when no tap reads it.</summary>
+    private readonly (int Lo, int Hi)[] _phaseCols;
+    private readonly bool[] _rowUsed, _colUsed;
 
     public ConvPlanes(in Conv2dShape s)
     {
@@ -47,8 +55,24 @@ internal readonly unsafe struct ConvPlanes
         }
         Columns = s.OutHeight * PW;
         OutputIsExtended = PW == s.OutWidth;
-        for (int i = 0; i < s.KernelHeight; i++) _rowPhases |= 1 << (i * s.DilationH % s.StrideH % 31);
-        for (int j = 0; j < s.KernelWidth; j++) _colPhases |= 1 << (j * s.DilationW % s.StrideW % 31);
+        _tapOffsets = new long[s.KernelHeight * s.KernelWidth];
+        for (int i = 0; i < s.KernelHeight; i++)
+            for (int j = 0; j < s.KernelWidth; j++)
+            {
+                int dy = i * s.DilationH, dx = j * s.DilationW;
+                _tapOffsets[i * s.KernelWidth + j] = Direct
+                    ? (long)dy * s.InWidth + dx
+                    : (long)(dy % s.StrideH * s.StrideW + dx % s.StrideW) * PlaneLength + (long)(dy / s.StrideH) * PW + dx / s.StrideW;
+            }
+        int sh = Direct ? 1 : s.StrideH, sw = Direct ? 1 : s.StrideW;
+        _rowUsed = new bool[sh];
+        _colUsed = new bool[sw];
+        for (int i = 0; i < s.KernelHeight; i++) _rowUsed[i * s.DilationH % sh] = true;
+        for (int j = 0; j < s.KernelWidth; j++) _colUsed[j * s.DilationW % sw] = true;
+        _phaseRows = new (int, int)[sh];
+        _phaseCols = new (int, int)[sw];
+        for (int a = 0; a < sh; a++) _phaseRows[a] = Conv2dShape.ValidRange(PlaneLength / PW, sh, a - (Direct ? 0 : s.PadTop), s.InHeight);
+        for (int b = 0; b < sw; b++) _phaseCols[b] = Conv2dShape.ValidRange(PW, sw, b - (Direct ? 0 : s.PadLeft), s.InWidth);
     }
 
     /// <summary>Copies <paramref name="channels"/> input channels starting at x into phase planes at dst.</summary>
@@ -59,24 +83,34 @@ internal readonly unsafe struct ConvPlanes
 
     private void Walk(in Conv2dShape s, float* x, int channels, float* planes, bool toPlanes)
     {
-        int h = s.InHeight, w = s.InWidth, sh = s.StrideH, sw = s.StrideW, pw = PW;
-        int rows = PlaneLength / pw;
+        int h = s.InHeight, w = s.InWidth, sh = _phaseRows.Length, sw = _phaseCols.Length, pw = PW;
         if (toPlanes) VectorOps.Clear(planes, (long)channels * ChannelLength);
-        for (int c = 0; c < channels; c++)
-            for (int a = 0; a < sh; a++)
+        for (int a = 0; a < sh; a++)
+        {
+            // Phases no tap reads stay zero (a 1x1 stride-2 convolution gathers a quarter of its input).
+            if (toPlanes && !_rowUsed[a]) continue;
+            var (yLo, yHi) = _phaseRows[a];
+            if (sw == 2 && Vector512.IsHardwareAccelerated)
             {
-                // Phases no tap reads stay zero (a 1x1 stride-2 convolution gathers a quarter of its input).
-                if (toPlanes && (_rowPhases & (1 << (a % 31))) == 0) continue;
-                var (yLo, yHi) = Conv2dShape.ValidRange(rows, sh, a - s.PadTop, h);
-                for (int b = 0; b < sw; b++)
+                for (int c = 0; c < channels; c++)
                 {
-                    if (toPlanes && (_colPhases & (1 << (b % 31))) == 0) continue;
-                    float* plane = planes + (long)c * ChannelLength + (a * sw + b) * PlaneLength;
-                    var (lo, hi) = Conv2dShape.ValidRange(pw, sw, b - s.PadLeft, w);
-                    for (int y = yLo; y < yHi; y++)
+                    float* p0 = planes + (long)c * ChannelLength + (a * 2) * PlaneLength + (long)yLo * pw;
+                    float* u = x + ((long)c * h + yLo * sh + a - s.PadTop) * w - s.PadLeft;
+                    for (int y = yLo; y < yHi; y++, p0 += pw, u += (long)sh * w)
+                        BothColumnPhases(u, s.PadLeft, w, p0, p0 + PlaneLength, pw, toPlanes);
+                }
+                continue;
+            }
+            for (int b = 0; b < sw; b++)
+            {
+                if (toPlanes && !_colUsed[b]) continue;
+                var (lo, hi) = _phaseCols[b];
+                for (int c = 0; c < channels; c++)
+                {
+                    float* p = planes + (long)c * ChannelLength + (a * sw + b) * PlaneLength + (long)yLo * pw;
+                    float* v = x + ((long)c * h + yLo * sh + a - s.PadTop) * w + b - s.PadLeft;
+                    for (int y = yLo; y < yHi; y++, p += pw, v += (long)sh * w)
                     {
-                        float* p = plane + (long)y * pw;
-                        float* v = x + ((long)c * h + y * sh + a - s.PadTop) * w + b - s.PadLeft;
                         if (sw == 1)
                         {
                             if (toPlanes) VectorOps.Copy(p + lo, v + lo, hi - lo);
@@ -87,22 +121,58 @@ internal readonly unsafe struct ConvPlanes
                     }
                 }
             }
+        }
     }
+
+    private static readonly Vector512<int> s_even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    private static readonly Vector512<int> s_odd = s_even + Vector512<int>.One;
+    private static readonly Vector512<int> s_interleaveLo = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    private static readonly Vector512<int> s_interleaveHi = s_interleaveLo + Vector512.Create(8);
+
+    /// <summary>
+    /// Stride 2: one padded row (padded column 0 at u; input columns are [padLeft, padLeft + w)) split
+    /// into its even and odd column phases p0, p1 of <paramref name="pw"/> columns, or merged back.
+    /// Masked loads and stores never touch the padding.
+    /// </summary>
+    private static void BothColumnPhases(float* u, int padLeft, int w, float* p0, float* p1, int pw, bool toPlanes)
+    {
+        for (int q = 0; q < pw; q += 16)
+        {
+            int lanes = Math.Min(16, pw - q);
+            int r = 2 * q;
+            var lo = Range(padLeft - r, padLeft + w - r);
+            var hi = Range(padLeft - r - 16, padLeft + w - r - 16);
+            if (toPlanes)
+            {
+                var a = Avx512F.MaskLoad(u + r, lo, Vector512<float>.Zero);
+                var b = Avx512F.MaskLoad(u + r + 16, hi, Vector512<float>.Zero);
+                Simd512.StorePartial(Avx512F.PermuteVar16x32x2(a, s_even, b), p0 + q, lanes);
+                Simd512.StorePartial(Avx512F.PermuteVar16x32x2(a, s_odd, b), p1 + q, lanes);
+            }
+            else
+            {
+                var even = lanes == 16 ? Vector512.Load(p0 + q) : Simd512.LoadPartial(p0 + q, lanes);
+                var odd = lanes == 16 ? Vector512.Load(p1 + q) : Simd512.LoadPartial(p1 + q, lanes);
+                Avx512F.MaskStore(u + r, lo, Avx512F.PermuteVar16x32x2(even, s_interleaveLo, odd));
+                Avx512F.MaskStore(u + r + 16, hi, Avx512F.PermuteVar16x32x2(even, s_interleaveHi, odd));
+            }
+        }
+    }
+
+    /// <summary>Lanes [from, to) of 16 (clamped) as a mask.</summary>
+    private static Vector512<float> Range(int from, int to) =>
+        (Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(from))
+         & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(to))).AsSingle();
 
     /// <summary>Row pointers of the im2col matrix of <paramref name="channels"/> channels: rows[(c * kh + i) * kw + j].</summary>
     public void FillRows(in Conv2dShape s, float* planes, int channels, float** rows)
     {
-        int r = 0;
+        var taps = _tapOffsets;
         for (int c = 0; c < channels; c++)
-            for (int i = 0; i < s.KernelHeight; i++)
-                for (int j = 0; j < s.KernelWidth; j++)
-                {
-                    int dy = i * s.DilationH, dx = j * s.DilationW;
-                    rows[r++] = Direct
-                        ? planes + (long)c * ChannelLength + dy * s.InWidth + dx
-                        : planes + (long)c * ChannelLength + (dy % s.StrideH * s.StrideW + dx % s.StrideW) * PlaneLength
-                          + dy / s.StrideH * PW + dx / s.StrideW;
-                }
+        {
+            float* channel = planes + (long)c * ChannelLength;
+            for (int t = 0; t < taps.Length; t++) rows[c * taps.Length + t] = channel + taps[t];
+        }
     }
 
     /// <summary>y[r] = crop(ext[r]) (+ bias[r] when bias is not null) for <paramref name="count"/> rows.</summary>

@@ -17,6 +17,12 @@ internal unsafe interface ISimd<TV> where TV : struct
     static abstract void Store(TV x, float* p);
     /// <summary>The first <paramref name="count"/> (0 &lt; count &lt; Count) floats at p, zeros after; reads nothing beyond.</summary>
     static abstract TV LoadPartial(float* p, int count);
+    /// <summary>Lanes [from, to) from p + lane, zeros elsewhere; touches no other address (p itself may be invalid).</summary>
+    static abstract TV LoadRange(float* p, int from, int to);
+    /// <summary>A mask of lanes [from, to), for <see cref="LoadMasked"/>.</summary>
+    static abstract TV RangeMask(int from, int to);
+    /// <summary>The masked lanes from p + lane, zeros elsewhere; touches no other address.</summary>
+    static abstract TV LoadMasked(float* p, TV mask);
     /// <summary>Stores the first <paramref name="count"/> lanes of x at p; writes nothing beyond.</summary>
     static abstract void StorePartial(TV x, float* p, int count);
     static abstract TV Add(TV x, TV y);
@@ -39,6 +45,15 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> LoadPartial(float* p, int count) => Avx512F.MaskLoad(p, Mask(count), Vector512<float>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadRange(float* p, int from, int to) => LoadMasked(p, RangeMask(from, to));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> RangeMask(int from, int to) => Vector512.AndNot(Mask(to), Mask(from));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LoadMasked(float* p, Vector512<float> mask) => Avx512F.MaskLoad(p, mask, Vector512<float>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StorePartial(Vector512<float> x, float* p, int count) => Avx512F.MaskStore(p, Mask(count), x);
@@ -67,6 +82,19 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
         return Vector256.Load(t);
     }
 
+    public static Vector256<float> LoadRange(float* p, int from, int to) => LoadMasked(p, RangeMask(from, to));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> RangeMask(int from, int to) => Vector256.AndNot(Mask(to), Mask(from));
+
+    public static Vector256<float> LoadMasked(float* p, Vector256<float> mask)
+    {
+        if (Avx.IsSupported) return Avx.MaskLoad(p, mask);
+        float* t = stackalloc float[8];
+        for (int i = 0; i < 8; i++) t[i] = mask.AsInt32().GetElement(i) != 0 ? p[i] : 0f;
+        return Vector256.Load(t);
+    }
+
     public static void StorePartial(Vector256<float> x, float* p, int count)
     {
         if (Avx.IsSupported)
@@ -89,6 +117,9 @@ internal readonly unsafe struct SimdScalar : ISimd<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Load(float* p) => *p;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float x, float* p) => *p = x;
     public static float LoadPartial(float* p, int count) => 0f;
+    public static float LoadRange(float* p, int from, int to) => from <= 0 && to >= 1 ? *p : 0f;
+    public static float RangeMask(int from, int to) => from <= 0 && to >= 1 ? 1f : 0f;
+    public static float LoadMasked(float* p, float mask) => mask != 0f ? *p : 0f;
     public static void StorePartial(float x, float* p, int count) { }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float x, float y) => x + y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Fma(float x, float y, float z) => MathF.FusedMultiplyAdd(x, y, z);

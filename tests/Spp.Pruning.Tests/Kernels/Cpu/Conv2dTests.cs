@@ -77,6 +77,7 @@ public class Conv2dTests
     {
         ["3x3 s1 p1"] = new(2, 5, 9, 11, 7, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["3x3 s2 p1"] = new(2, 4, 10, 9, 6, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["3x3 s2 wide rows"] = new(1, 3, 7, 45, 4, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 2, PadBottom = 1, PadRight = 1 },
         ["3x3 asym pad"] = new(1, 3, 8, 7, 4, 3, 3) { PadTop = 2, PadLeft = 0, PadBottom = 0, PadRight = 1 },
         ["3x3 dilation 2"] = new(2, 3, 11, 10, 5, 3, 3) { DilationH = 2, DilationW = 2, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 },
         ["5x5 s2 asym"] = new(2, 3, 13, 12, 4, 5, 5) { StrideH = 2, StrideW = 1, PadTop = 2, PadLeft = 1, PadBottom = 1, PadRight = 2 },
@@ -87,6 +88,7 @@ public class Conv2dTests
         ["depthwise 3x3"] = new(2, 6, 9, 9, 6, 3, 3) { Groups = 6, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["depthwise s2 asym"] = new(2, 4, 10, 11, 4, 3, 3) { Groups = 4, StrideH = 2, StrideW = 2, PadTop = 0, PadLeft = 1, PadBottom = 1, PadRight = 0 },
         ["depthwise 5x5 dil2"] = new(1, 3, 12, 12, 3, 5, 5) { Groups = 3, DilationH = 2, DilationW = 2, PadTop = 4, PadLeft = 4, PadBottom = 4, PadRight = 4 },
+        ["depthwise wide rows 5x3"] = new(2, 3, 9, 37, 3, 5, 3) { Groups = 3, DilationW = 2, PadTop = 1, PadLeft = 3, PadBottom = 3, PadRight = 0 },
         ["depthwise multiplier 2"] = new(2, 3, 7, 8, 6, 3, 3) { Groups = 3, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["single input channel"] = new(3, 1, 12, 12, 5, 5, 5),
         ["single input channel, 16 outputs"] = new(2, 1, 12, 12, 16, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 },
