@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Spp.Pruning.Kernels.Cpu;
@@ -23,10 +24,10 @@ public static unsafe class Sgemm
 {
     /// <summary>Depth of a packed block (k extent): a kernel's A micro-panel stays in L1.</summary>
     private const int KC = 256;
-    /// <summary>Target rows of a packed A block.</summary>
-    private const int MCTarget = 192;
-    /// <summary>Target columns of a packed B block (KC x NC floats stays in L2).</summary>
-    private const int NCTarget = 512;
+    /// <summary>Target rows of a packed A block (tuned on Zen 5: 96 x 256 x 1008 beat 192 x 256 x 512 by ~10%).</summary>
+    private const int MCTarget = 96;
+    /// <summary>Target columns of a packed B block (KC x NC floats, about the size of L2).</summary>
+    private const int NCTarget = 1008;
     /// <summary>Up to this many rows of op(A), a non-transposed B is read in place instead of packed.</summary>
     private const int InPlaceBMaxRows = 32;
     /// <summary>Below this many multiply-adds a GEMM runs on the calling thread.</summary>
@@ -300,6 +301,10 @@ public static unsafe class Sgemm
         }
     }
 
+    /// <summary>
+    /// One packed block: each A micro-panel (MR x kc, L1-resident) runs across all B panels of the block
+    /// (kc x nc, streamed from L2).
+    /// </summary>
     private static void Macro<TK>(int mc, int nc, int kc, float* bufA, in BlockB b, float* c, nint ldc,
         float alpha, float beta) where TK : struct, IGemmMicroKernel
     {
@@ -309,24 +314,30 @@ public static unsafe class Sgemm
         {
             int rows = Math.Min(mr, mc - ir);
             float* pa = bufA + (nint)ir * kc;
-            float* cRow = c + ir * ldc;
             for (int jr = 0; jr < nc; jr += nr)
             {
-                int cols = Math.Min(nr, nc - jr);
                 b.Panel(jr, out float** pb, out nint off);
-                if (rows == mr && cols == nr)
-                {
-                    TK.Run(kc, pa, pb, off, cRow + jr, ldc, alpha, beta);
-                    continue;
-                }
-                TK.Run(kc, pa, pb, off, tile, nr, 1f, 0f);
-                for (int i = 0; i < rows; i++)
-                {
-                    float* dst = cRow + i * ldc + jr;
-                    float* src = tile + i * nr;
-                    for (int j = 0; j < cols; j++) dst[j] = MicroKernelMath.Merge(src[j], alpha, beta, dst[j]);
-                }
+                Tile<TK>(kc, pa, pb, off, c + ir * ldc + jr, ldc, rows, Math.Min(nr, nc - jr), alpha, beta, tile);
             }
+        }
+    }
+
+    /// <summary>One micro-tile of C; a ragged one goes through a scratch tile and is merged element by element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile<TK>(int kc, float* pa, float** pb, nint off, float* c, nint ldc, int rows, int cols,
+        float alpha, float beta, float* tile) where TK : struct, IGemmMicroKernel
+    {
+        if (rows == TK.MR && cols == TK.NR)
+        {
+            TK.Run(kc, pa, pb, off, c, ldc, alpha, beta);
+            return;
+        }
+        TK.Run(kc, pa, pb, off, tile, TK.NR, 1f, 0f);
+        for (int i = 0; i < rows; i++)
+        {
+            float* dst = c + i * ldc;
+            float* src = tile + i * TK.NR;
+            for (int j = 0; j < cols; j++) dst[j] = MicroKernelMath.Merge(src[j], alpha, beta, dst[j]);
         }
     }
 }
