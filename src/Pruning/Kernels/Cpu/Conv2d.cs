@@ -50,12 +50,13 @@ public static unsafe class Conv2d
         int dop = CpuParallel.Resolve(degreeOfParallelism);
         fixed (float* pdy = gradOutput, pw = weight, pdx = gradInput)
         {
-            using var packed = new PackedWeights(s, pw, transpose: true);
-            nint dy = (nint)pdy, w = (nint)pw, dx = (nint)pdx;
-            var pk = packed;
             int inner = s.Batch >= dop ? 1 : dop;
             var cp = new ConvPlanes(s);
-            CpuParallel.For(s.Batch, dop, n => BackwardDataImage(s, cp, (float*)dy, (float*)w, pk, (float*)dx, n, inner));
+            bool fused = AddsOntoPlanes(s, cp, inner);
+            using var packed = new PackedWeights(s, pw, transpose: true, tapMajor: fused);
+            nint dy = (nint)pdy, w = (nint)pw, dx = (nint)pdx;
+            var pk = packed;
+            CpuParallel.For(s.Batch, dop, n => BackwardDataImage(s, cp, (float*)dy, (float*)w, pk, fused, (float*)dx, n, inner));
         }
     }
 
@@ -138,8 +139,16 @@ public static unsafe class Conv2d
 
     private static float* Scratch(ScratchSlot slot, long length) => ThreadScratch.Get(slot, length);
 
+    /// <summary>Room for PatchSize + GroupOutChannels row pointers.</summary>
     private static float** RowTable(in Conv2dShape s) =>
-        (float**)Scratch(ScratchSlot.ConvRows, 2L * Math.Max(s.PatchSize, s.GroupOutChannels));
+        (float**)Scratch(ScratchSlot.ConvRows, 2L * (s.PatchSize + s.GroupOutChannels));
+
+    /// <summary>
+    /// Grad input can add W^T * dY straight onto the planes (no column matrix) when one thread runs each
+    /// image's GEMM and a micro-tile's rows (tap-major, 8 at most) always lie in distinct channels.
+    /// </summary>
+    private static bool AddsOntoPlanes(in Conv2dShape s, ConvPlanes cp, int threads) =>
+        threads == 1 && !cp.Direct && !IsDepthwise(s) && s.GroupInChannels >= 8;
 
     /// <summary>
     /// Each group's weights packed once per call as the GEMM's A operand: W_g (forward) or W_g^T (grad
@@ -150,14 +159,30 @@ public static unsafe class Conv2d
         private readonly float* _data;
         private readonly long _groupLength;
 
-        public PackedWeights(in Conv2dShape s, float* w, bool transpose)
+        /// <param name="tapMajor">With transpose: rows of W_g^T in tap-major order, row (tap * Cin/g + c).</param>
+        public PackedWeights(in Conv2dShape s, float* w, bool transpose, bool tapMajor = false)
         {
             if (IsDepthwise(s)) return;
             int m = transpose ? s.PatchSize : s.GroupOutChannels, k = transpose ? s.GroupOutChannels : s.PatchSize;
             _groupLength = Sgemm.PackedALength(m, k);
             _data = (float*)NativeMemory.AlignedAlloc((nuint)(_groupLength * s.Groups * sizeof(float)), 64);
+            float* permuted = tapMajor ? (float*)NativeMemory.Alloc((nuint)((long)m * k * sizeof(float))) : null;
+            int taps = s.KernelHeight * s.KernelWidth, cg = s.GroupInChannels;
             for (int g = 0; g < s.Groups; g++)
-                Sgemm.PackA(transpose, m, k, w + (long)g * s.GroupOutChannels * s.PatchSize, s.PatchSize, _data + g * _groupLength);
+            {
+                float* wg = w + (long)g * s.GroupOutChannels * s.PatchSize;
+                if (!tapMajor)
+                {
+                    Sgemm.PackA(transpose, m, k, wg, s.PatchSize, _data + g * _groupLength);
+                    continue;
+                }
+                for (int co = 0; co < k; co++)
+                    for (int c = 0; c < cg; c++)
+                        for (int t = 0; t < taps; t++)
+                            permuted[(long)(t * cg + c) * k + co] = wg[(long)co * s.PatchSize + c * taps + t];
+                Sgemm.PackA(false, m, k, permuted, k, _data + g * _groupLength);
+            }
+            if (permuted != null) NativeMemory.Free(permuted);
         }
 
         public float* Group(int g) => _data + g * _groupLength;
@@ -212,7 +237,8 @@ public static unsafe class Conv2d
         }
     }
 
-    private static void BackwardDataImage(in Conv2dShape s, ConvPlanes cp, float* dy, float* w, in PackedWeights packed, float* dx, int n, int threads)
+    private static void BackwardDataImage(in Conv2dShape s, ConvPlanes cp, float* dy, float* w, in PackedWeights packed,
+        bool addsOntoPlanes, float* dx, int n, int threads)
     {
         if (DepthwiseConv2d.Applies(s))
         {
@@ -227,12 +253,24 @@ public static unsafe class Conv2d
             float* e = ExtendedGradient(s, cp, OutputGroup(s, dy, n, g));
             bool depthwise = IsDepthwise(s);
             float* col = null;
+            float** dyRows = rows + k;
+            if (addsOntoPlanes)
+            {
+                // dPlanes += W_g^T * dY_g, each tap-major row of the product added straight onto its run.
+                float* planes = Scratch(ScratchSlot.ConvPlanes, (long)s.GroupInChannels * cp.ChannelLength);
+                VectorOps.Clear(planes, (long)s.GroupInChannels * cp.ChannelLength);
+                cp.FillRows(s, planes, s.GroupInChannels, rows, tapMajor: true);
+                for (int co = 0; co < m; co++) dyRows[co] = e + (long)co * cols;
+                Sgemm.MultiplyRows(true, k, cols, m, 1f, wg, k, packed.Group(g), dyRows, 1f, null, 0, 1, cRows: rows);
+                cp.ToInput(s, planes, s.GroupInChannels, dxg);
+                continue;
+            }
             if (!depthwise)
             {
                 // d(col) = W_g^T * dY_g with dY_g read in place; 1x1 convolutions write dX directly.
-                for (int co = 0; co < m; co++) rows[co] = e + (long)co * cols;
+                for (int co = 0; co < m; co++) dyRows[co] = e + (long)co * cols;
                 col = cp.Direct ? dxg : Scratch(ScratchSlot.ConvColumns, (long)k * cols);
-                Sgemm.MultiplyRows(true, k, cols, m, 1f, wg, k, packed.Group(g), rows, 0f, col, cols, threads);
+                Sgemm.MultiplyRows(true, k, cols, m, 1f, wg, k, packed.Group(g), dyRows, 0f, col, cols, threads);
                 if (cp.Direct) continue;
             }
             // col2im onto zeroed planes: each im2col row's gradient added onto its run (junk columns are zero).

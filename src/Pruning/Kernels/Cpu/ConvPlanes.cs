@@ -164,14 +164,17 @@ internal sealed unsafe class ConvPlanes
         (Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(from))
          & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(to))).AsSingle();
 
-    /// <summary>Row pointers of the im2col matrix of <paramref name="channels"/> channels: rows[(c * kh + i) * kw + j].</summary>
-    public void FillRows(in Conv2dShape s, float* planes, int channels, float** rows)
+    /// <summary>
+    /// Row pointers of the im2col matrix of <paramref name="channels"/> channels: rows[(c * kh + i) * kw + j],
+    /// or tap-major rows[(i * kw + j) * channels + c] (consecutive rows then lie in different planes).
+    /// </summary>
+    public void FillRows(in Conv2dShape s, float* planes, int channels, float** rows, bool tapMajor = false)
     {
         var taps = _tapOffsets;
         for (int c = 0; c < channels; c++)
         {
             float* channel = planes + (long)c * ChannelLength;
-            for (int t = 0; t < taps.Length; t++) rows[c * taps.Length + t] = channel + taps[t];
+            for (int t = 0; t < taps.Length; t++) rows[tapMajor ? t * channels + c : c * taps.Length + t] = channel + taps[t];
         }
     }
 

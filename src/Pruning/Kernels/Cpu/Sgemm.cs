@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Spp.Pruning.Kernels.Cpu;
@@ -92,15 +91,17 @@ public static unsafe class Sgemm
     /// <summary>
     /// C = alpha * op(A) * B + beta * C with B given by rows, read in place: row p of B (n values) starts
     /// at bRows[p]. <paramref name="packedA"/>, when not null, is op(A) packed by <see cref="PackA"/>.
+    /// With <paramref name="cRows"/>, row i of C is cRows[i] (c and ldc unused) and rows are updated one
+    /// after another, so with one thread they may overlap (accumulating straight onto conv planes).
     /// No argument checks: for kernels that build B as views (convolution over padded planes).
     /// </summary>
     internal static void MultiplyRows(bool transA, int m, int n, int k, float alpha, float* a, nint lda, float* packedA,
-        float** bRows, float beta, float* c, nint ldc, int degreeOfParallelism)
+        float** bRows, float beta, float* c, nint ldc, int degreeOfParallelism, float** cRows = null)
     {
         if (m == 0 || n == 0) return;
-        if (k == 0) { ScaleC(c, m, n, ldc, beta); return; }
-        Run(new GemmArgs(transA, m, n, k, alpha, a, lda, packedA, null, 0, bRows, beta, c, ldc),
-            Threads(m, n, k, degreeOfParallelism), Resolve(SgemmKernel.Auto));
+        if (k == 0 && cRows == null) { ScaleC(c, m, n, ldc, beta); return; }
+        Run(new GemmArgs(transA, m, n, k, alpha, a, lda, packedA, null, 0, bRows, beta, c, ldc) { CRows = cRows },
+            cRows != null ? 1 : Threads(m, n, k, degreeOfParallelism), Resolve(SgemmKernel.Auto));
     }
 
     /// <summary>Floats <see cref="PackA"/> writes for an m x k op(A).</summary>
@@ -209,6 +210,8 @@ public static unsafe class Sgemm
         public readonly float Alpha = alpha, Beta = beta;
         public readonly float* A = a, PackedA = packedA, B = b, C = c;
         public readonly float** BRows = bRows;
+        /// <summary>When set, row i of C is CRows[i] (C and Ldc unused).</summary>
+        public float** CRows { get; init; }
         public readonly nint Lda = lda, Ldb = ldb, Ldc = ldc;
     }
 
@@ -259,6 +262,13 @@ public static unsafe class Sgemm
         float** packed = (float**)ThreadScratch.Get(ScratchSlot.GemmRows, 2L * kcMax);
         for (int p = 0; p < kcMax; p++) packed[p] = bufB + (nint)p * TK.NR;
         bool inPlace = g.BRows != null;
+        // Row pointers of C, indexable by absolute row i in [i0, i1).
+        float** cRows = g.CRows;
+        if (cRows == null)
+        {
+            cRows = (float**)ThreadScratch.Get(ScratchSlot.GemmRowsC, 2L * (i1 - i0)) - i0;
+            for (int i = i0; i < i1; i++) cRows[i] = g.C + i * g.Ldc;
+        }
         for (int jc = j0; jc < j1; jc += ncMax)
         {
             int nc = Math.Min(ncMax, j1 - jc);
@@ -281,7 +291,7 @@ public static unsafe class Sgemm
                         SgemmPacking.PackA(g.TransA, g.A, g.Lda, ic, mc, pc, kc, TK.MR, bufA);
                         blockA = bufA;
                     }
-                    Macro<TK>(mc, nc, kc, blockA, bSource, g.C + ic * g.Ldc + jc, g.Ldc, g.Alpha, beta);
+                    Macro<TK>(mc, nc, kc, blockA, bSource, cRows + ic, jc, g.Alpha, beta);
                 }
             }
         }
@@ -309,11 +319,13 @@ public static unsafe class Sgemm
     /// One packed block: each A micro-panel (MR x kc, L1-resident) runs across all B panels of the block
     /// (kc x nc, streamed from L2).
     /// </summary>
-    private static void Macro<TK>(int mc, int nc, int kc, float* bufA, in BlockB b, float* c, nint ldc,
+    private static void Macro<TK>(int mc, int nc, int kc, float* bufA, in BlockB b, float** cRows, nint jc,
         float alpha, float beta) where TK : struct, IGemmMicroKernel
     {
         int mr = TK.MR, nr = TK.NR;
         float* tile = stackalloc float[mr * nr];
+        float** tileRows = stackalloc float*[mr];
+        for (int r = 0; r < mr; r++) tileRows[r] = tile + r * nr;
         for (int ir = 0; ir < mc; ir += mr)
         {
             int rows = Math.Min(mr, mc - ir);
@@ -321,27 +333,16 @@ public static unsafe class Sgemm
             for (int jr = 0; jr < nc; jr += nr)
             {
                 b.Panel(jr, out float** pb, out nint off);
-                Tile<TK>(kc, pa, pb, off, c + ir * ldc + jr, ldc, rows, Math.Min(nr, nc - jr), alpha, beta, tile);
+                int cols = Math.Min(nr, nc - jr);
+                if (rows == mr && cols == nr)
+                {
+                    TK.Run(kc, pa, pb, off, cRows + ir, jc + jr, alpha, beta);
+                    continue;
+                }
+                // A ragged tile goes through scratch and is merged row by row.
+                TK.Run(kc, pa, pb, off, tileRows, 0, 1f, 0f);
+                for (int i = 0; i < rows; i++) VectorOps.Merge(cRows[ir + i] + jc + jr, tile + i * nr, cols, alpha, beta);
             }
-        }
-    }
-
-    /// <summary>One micro-tile of C; a ragged one goes through a scratch tile and is merged element by element.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile<TK>(int kc, float* pa, float** pb, nint off, float* c, nint ldc, int rows, int cols,
-        float alpha, float beta, float* tile) where TK : struct, IGemmMicroKernel
-    {
-        if (rows == TK.MR && cols == TK.NR)
-        {
-            TK.Run(kc, pa, pb, off, c, ldc, alpha, beta);
-            return;
-        }
-        TK.Run(kc, pa, pb, off, tile, TK.NR, 1f, 0f);
-        for (int i = 0; i < rows; i++)
-        {
-            float* dst = c + i * ldc;
-            float* src = tile + i * TK.NR;
-            for (int j = 0; j < cols; j++) dst[j] = MicroKernelMath.Merge(src[j], alpha, beta, dst[j]);
         }
     }
 }

@@ -6,7 +6,9 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// <summary>
 /// A register-blocked GEMM micro-kernel: C[MR x NR] = alpha * sum_p A[:, p] * B[p, :] + beta * C, with
 /// A packed as kc columns of MR values and row p of B (NR contiguous values) at b[p] + bOffset: a packed
-/// panel (b[p] = panel + p * NR) or B in place (conv planes). beta == 0 overwrites C without reading it.
+/// panel (b[p] = panel + p * NR) or B in place (conv planes); row r of C at c[r] + cOffset, written
+/// row after row (rows may overlap, as when adding straight onto conv planes). beta == 0 overwrites C
+/// without reading it.
 /// Every output accumulates p = 0..kc-1 in order from zero, so each element's rounding
 /// is independent of where its tile sits.
 /// </summary>
@@ -14,7 +16,7 @@ internal unsafe interface IGemmMicroKernel
 {
     static abstract int MR { get; }
     static abstract int NR { get; }
-    static abstract void Run(int kc, float* a, float** b, nint bOffset, float* c, nint ldc, float alpha, float beta);
+    static abstract void Run(int kc, float* a, float** b, nint bOffset, float** c, nint cOffset, float alpha, float beta);
 }
 
 internal static class MicroKernelMath
@@ -32,7 +34,7 @@ internal readonly unsafe struct Vector512Kernel : IGemmMicroKernel
     public static int NR => 48;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float** b, nint bOffset, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, float** b, nint bOffset, float** c, nint cOffset, float alpha, float beta)
     {
         Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
@@ -65,14 +67,14 @@ internal readonly unsafe struct Vector512Kernel : IGemmMicroKernel
         var va = Vector512.Create(alpha);
         var vb = Vector512.Create(beta);
         bool overwrite = beta == 0f;
-        Row(c, c00, c01, c02, va, vb, overwrite); c += ldc;
-        Row(c, c10, c11, c12, va, vb, overwrite); c += ldc;
-        Row(c, c20, c21, c22, va, vb, overwrite); c += ldc;
-        Row(c, c30, c31, c32, va, vb, overwrite); c += ldc;
-        Row(c, c40, c41, c42, va, vb, overwrite); c += ldc;
-        Row(c, c50, c51, c52, va, vb, overwrite); c += ldc;
-        Row(c, c60, c61, c62, va, vb, overwrite); c += ldc;
-        Row(c, c70, c71, c72, va, vb, overwrite);
+        Row(c[0] + cOffset, c00, c01, c02, va, vb, overwrite);
+        Row(c[1] + cOffset, c10, c11, c12, va, vb, overwrite);
+        Row(c[2] + cOffset, c20, c21, c22, va, vb, overwrite);
+        Row(c[3] + cOffset, c30, c31, c32, va, vb, overwrite);
+        Row(c[4] + cOffset, c40, c41, c42, va, vb, overwrite);
+        Row(c[5] + cOffset, c50, c51, c52, va, vb, overwrite);
+        Row(c[6] + cOffset, c60, c61, c62, va, vb, overwrite);
+        Row(c[7] + cOffset, c70, c71, c72, va, vb, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -101,7 +103,7 @@ internal readonly unsafe struct Vector256Kernel : IGemmMicroKernel
     public static int NR => 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float** b, nint bOffset, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, float** b, nint bOffset, float** c, nint cOffset, float alpha, float beta)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -127,12 +129,12 @@ internal readonly unsafe struct Vector256Kernel : IGemmMicroKernel
         var va = Vector256.Create(alpha);
         var vb = Vector256.Create(beta);
         bool overwrite = beta == 0f;
-        Row(c, c00, c01, va, vb, overwrite); c += ldc;
-        Row(c, c10, c11, va, vb, overwrite); c += ldc;
-        Row(c, c20, c21, va, vb, overwrite); c += ldc;
-        Row(c, c30, c31, va, vb, overwrite); c += ldc;
-        Row(c, c40, c41, va, vb, overwrite); c += ldc;
-        Row(c, c50, c51, va, vb, overwrite);
+        Row(c[0] + cOffset, c00, c01, va, vb, overwrite);
+        Row(c[1] + cOffset, c10, c11, va, vb, overwrite);
+        Row(c[2] + cOffset, c20, c21, va, vb, overwrite);
+        Row(c[3] + cOffset, c30, c31, va, vb, overwrite);
+        Row(c[4] + cOffset, c40, c41, va, vb, overwrite);
+        Row(c[5] + cOffset, c50, c51, va, vb, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -158,7 +160,7 @@ internal readonly unsafe struct ScalarKernel : IGemmMicroKernel
     public static int MR => 4;
     public static int NR => 4;
 
-    public static void Run(int kc, float* a, float** b, nint bOffset, float* c, nint ldc, float alpha, float beta)
+    public static void Run(int kc, float* a, float** b, nint bOffset, float** c, nint cOffset, float alpha, float beta)
     {
         float* acc = stackalloc float[16];
         for (int i = 0; i < 16; i++) acc[i] = 0f;
@@ -177,7 +179,7 @@ internal readonly unsafe struct ScalarKernel : IGemmMicroKernel
         }
         for (int i = 0; i < 4; i++)
         {
-            float* row = c + i * ldc;
+            float* row = c[i] + cOffset;
             for (int j = 0; j < 4; j++) row[j] = MicroKernelMath.Merge(acc[i * 4 + j], alpha, beta, row[j]);
         }
     }

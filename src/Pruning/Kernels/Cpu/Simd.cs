@@ -26,6 +26,7 @@ internal unsafe interface ISimd<TV> where TV : struct
     /// <summary>Stores the first <paramref name="count"/> lanes of x at p; writes nothing beyond.</summary>
     static abstract void StorePartial(TV x, float* p, int count);
     static abstract TV Add(TV x, TV y);
+    static abstract TV Mul(TV x, TV y);
     /// <summary>x * y + z, fused.</summary>
     static abstract TV Fma(TV x, TV y, TV z);
     static abstract float Sum(TV x);
@@ -58,6 +59,7 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StorePartial(Vector512<float> x, float* p, int count) => Avx512F.MaskStore(p, Mask(count), x);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> x, Vector512<float> y) => x + y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Mul(Vector512<float> x, Vector512<float> y) => x * y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Fma(Vector512<float> x, Vector512<float> y, Vector512<float> z) => Vector512.FusedMultiplyAdd(x, y, z);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> x) => Vector512.Sum(x);
 }
@@ -105,6 +107,7 @@ internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
         for (int i = 0; i < count; i++) p[i] = x.GetElement(i);
     }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> x, Vector256<float> y) => x + y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Mul(Vector256<float> x, Vector256<float> y) => x * y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Fma(Vector256<float> x, Vector256<float> y, Vector256<float> z) => Vector256.FusedMultiplyAdd(x, y, z);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> x) => Vector256.Sum(x);
 }
@@ -122,6 +125,7 @@ internal readonly unsafe struct SimdScalar : ISimd<float>
     public static float LoadMasked(float* p, float mask) => mask != 0f ? *p : 0f;
     public static void StorePartial(float x, float* p, int count) { }
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Add(float x, float y) => x + y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Mul(float x, float y) => x * y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Fma(float x, float y, float z) => MathF.FusedMultiplyAdd(x, y, z);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(float x) => x;
 }

@@ -9,10 +9,11 @@ internal enum ScratchSlot
     GemmPackA = 0,
     GemmPackB = 1,
     GemmRows = 2,
-    ConvPlanes = 3,
-    ConvExtended = 4,
-    ConvColumns = 5,
-    ConvRows = 6,
+    GemmRowsC = 3,
+    ConvPlanes = 4,
+    ConvExtended = 5,
+    ConvColumns = 6,
+    ConvRows = 7,
 }
 
 /// <summary>
@@ -21,7 +22,7 @@ internal enum ScratchSlot
 /// </summary>
 internal static unsafe class ThreadScratch
 {
-    private const int SlotCount = 7;
+    private const int SlotCount = 8;
     private const int AlignFloats = 16; // 64 bytes
 
     [ThreadStatic] private static float[]?[]? t_slots;

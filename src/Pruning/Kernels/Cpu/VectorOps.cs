@@ -15,6 +15,29 @@ internal static unsafe class VectorOps
         else Axpy<float, SimdScalar>(y, x, a, n);
     }
 
+    /// <summary>y[i] = Merge(x[i], alpha, beta, y[i]): beta == 0 ? x * alpha : fma(x, alpha, y * beta).</summary>
+    public static void Merge(float* y, float* x, int n, float alpha, float beta)
+    {
+        if (s_width == 16) Merge<Vector512<float>, Simd512>(y, x, n, alpha, beta);
+        else if (s_width == 8) Merge<Vector256<float>, Simd256>(y, x, n, alpha, beta);
+        else for (int i = 0; i < n; i++) y[i] = MicroKernelMath.Merge(x[i], alpha, beta, y[i]);
+    }
+
+    private static void Merge<TV, TS>(float* y, float* x, int n, float alpha, float beta) where TV : struct where TS : struct, ISimd<TV>
+    {
+        TV va = TS.Splat(alpha), vb = TS.Splat(beta), zero = TS.Zero;
+        for (int i = 0; i < n; i += TS.Count)
+        {
+            int count = Math.Min(TS.Count, n - i);
+            TV xv = count == TS.Count ? TS.Load(x + i) : TS.LoadPartial(x + i, count);
+            TV r = beta == 0f
+                ? TS.Fma(xv, va, zero)
+                : TS.Fma(xv, va, TS.Mul(count == TS.Count ? TS.Load(y + i) : TS.LoadPartial(y + i, count), vb));
+            if (count == TS.Count) TS.Store(r, y + i);
+            else TS.StorePartial(r, y + i, count);
+        }
+    }
+
     /// <summary>y[i] += x[i].</summary>
     public static void Add(float* y, float* x, int n) => Axpy(y, x, 1f, n);
 

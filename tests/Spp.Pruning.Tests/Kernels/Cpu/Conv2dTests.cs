@@ -84,6 +84,7 @@ public class Conv2dTests
         ["1x1 pointwise"] = new(3, 8, 6, 5, 10, 1, 1),
         ["1x1 s2"] = new(2, 8, 7, 7, 6, 1, 1) { StrideH = 2, StrideW = 2 },
         ["groups 2"] = new(2, 6, 8, 8, 4, 3, 3) { Groups = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["groups 2, 10 channels each, s2"] = new(2, 20, 9, 9, 6, 3, 3) { Groups = 2, StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["groups 2 1x1"] = new(2, 6, 5, 5, 8, 1, 1) { Groups = 2 },
         ["depthwise 3x3"] = new(2, 6, 9, 9, 6, 3, 3) { Groups = 6, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["depthwise s2 asym"] = new(2, 4, 10, 11, 4, 3, 3) { Groups = 4, StrideH = 2, StrideW = 2, PadTop = 0, PadLeft = 1, PadBottom = 1, PadRight = 0 },
