@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Spp.Pruning.Kernels.Cpu;
+
+namespace Spp.Bench;
+
+/// <summary>`gemm`: FMA peak, GEMM GFLOP/s at square and conv-like shapes, conv forward+backward GFLOP/s.</summary>
+public static class GemmBench
+{
+    private sealed record Row(string Kind, string Shape, double Gflops, double MedianGflops, double PercentOfPeak, double Milliseconds);
+
+    public static int Run(string[] args)
+    {
+        bool json = args.Contains("--json");
+        bool quick = args.Contains("--quick");
+        int threads = 0;
+        int ti = Array.IndexOf(args, "--threads");
+        if (ti >= 0 && (ti + 1 >= args.Length || !int.TryParse(args[ti + 1], out threads) || threads < 1))
+        {
+            Console.Error.WriteLine("--threads needs a positive integer");
+            return 2;
+        }
+        threads = CpuParallel.Resolve(threads);
+        int fi = Array.IndexOf(args, "--filter");
+        string? filter = fi >= 0 && fi + 1 < args.Length ? args[fi + 1] : null;
+        bool Wanted(string name) => filter is null || name.Contains(filter, StringComparison.OrdinalIgnoreCase);
+        double seconds = quick ? 0.3 : 1.0;
+
+        double peak = Peak.MeasureGflops(threads);
+        double peak1 = Peak.MeasureGflops(1);
+        var rows = new List<Row>
+        {
+            new("peak", $"FMA chains, {threads} threads", peak, peak, 100, 0),
+            new("peak", "FMA chains, 1 thread", peak1, peak1, 100 * peak1 / peak, 0),
+        };
+
+        var gemms = new List<(string Name, bool TA, bool TB, int M, int N, int K)>();
+        foreach (int s in quick ? new[] { 256, 1024 } : new[] { 256, 512, 1024, 2048 })
+            gemms.Add(($"{s}^3", false, false, s, s, s));
+        gemms.Add(("conv fwd M=16 K=144 N=100352", false, false, 16, 100352, 144));
+        gemms.Add(("conv dW M=16 K=100352 N=144 (B^T)", false, true, 16, 144, 100352));
+        gemms.Add(("conv dX M=144 K=16 N=100352 (A^T)", true, false, 144, 100352, 16));
+        gemms.Add(("1024^3 A^T B^T", true, true, 1024, 1024, 1024));
+        foreach (var g in gemms.Where(g => Wanted(g.Name)))
+            rows.Add(Gemm(g.Name, g.TA, g.TB, g.M, g.N, g.K, threads, seconds, peak));
+        foreach (var (name, shape) in ConvLayers(quick).Where(l => Wanted(l.Item1)))
+            rows.AddRange(Conv(name, shape, threads, seconds, peak));
+
+        if (json)
+        {
+            var doc = new { threads, kernel = Sgemm.BestKernel.ToString(), peakGflops = peak, rows };
+            Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        }
+        else
+        {
+            Console.WriteLine($"kernel {Sgemm.BestKernel}, {threads} threads");
+            Console.WriteLine($"{"kind",-6} {"shape",-44} {"GFLOP/s",9} {"median",9} {"% peak",7} {"ms",9}");
+            foreach (var r in rows)
+                Console.WriteLine($"{r.Kind,-6} {r.Shape,-44} {r.Gflops,9:F1} {r.MedianGflops,9:F1} {r.PercentOfPeak,7:F1} {r.Milliseconds,9:F2}");
+        }
+        return 0;
+    }
+
+    private static Row Gemm(string name, bool ta, bool tb, int m, int n, int k, int threads, double seconds, double peak)
+    {
+        var rng = new Random(1);
+        var a = RandomArray(rng, m * k);
+        var b = RandomArray(rng, k * n);
+        var c = new float[m * n];
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        var (best, median) = Time(() => Sgemm.Multiply(ta, tb, m, n, k, 1f, a, lda, b, ldb, 0f, c, n, threads), seconds);
+        double flops = 2.0 * m * n * k;
+        return new Row("gemm", name, flops / best / 1e9, flops / median / 1e9, 100 * flops / best / 1e9 / peak, best * 1e3);
+    }
+
+    private static Conv2dShape Conv3x3(int batch, int cin, int cout, int size, int stride) =>
+        new(batch, cin, size, size, cout, 3, 3) { StrideH = stride, StrideW = stride, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
+
+    /// <summary>The 3x3 layer N=128 C=K=16 28x28, then resnet20-style layers on 28x28 inputs.</summary>
+    private static IEnumerable<(string, Conv2dShape)> ConvLayers(bool quick)
+    {
+        yield return ("3x3 N128 16->16 28x28", Conv3x3(128, 16, 16, 28, 1));
+        if (quick) yield break;
+        yield return ("3x3 N128 1->16 28x28 (stem)", Conv3x3(128, 1, 16, 28, 1));
+        yield return ("3x3 N128 16->32 s2 28->14", Conv3x3(128, 16, 32, 28, 2));
+        yield return ("3x3 N128 32->32 14x14", Conv3x3(128, 32, 32, 14, 1));
+        yield return ("3x3 N128 32->64 s2 14->7", Conv3x3(128, 32, 64, 14, 2));
+        yield return ("3x3 N128 64->64 7x7", Conv3x3(128, 64, 64, 7, 1));
+        yield return ("1x1 N128 16->32 s2 28->14", new Conv2dShape(128, 16, 28, 28, 32, 1, 1) { StrideH = 2, StrideW = 2 });
+        yield return ("dw3x3 N128 64 14x14", Conv3x3(128, 64, 64, 14, 1) with { Groups = 64 });
+    }
+
+    /// <summary>Forward, grad input, grad weight+bias and their total, each 2 * ForwardMacs flops.</summary>
+    private static IEnumerable<Row> Conv(string name, Conv2dShape s, int threads, double seconds, double peak)
+    {
+        var rng = new Random(2);
+        var x = RandomArray(rng, (int)s.InputLength);
+        var w = RandomArray(rng, (int)s.WeightLength);
+        var b = RandomArray(rng, s.OutChannels);
+        var y = new float[s.OutputLength];
+        var dy = RandomArray(rng, (int)s.OutputLength);
+        var dx = new float[s.InputLength];
+        var dw = new float[s.WeightLength];
+        var db = new float[s.OutChannels];
+        double flops = 2.0 * s.ForwardMacs;
+        var fwd = Time(() => Conv2d.Forward(s, x, w, b, y, threads), seconds);
+        var bwdData = Time(() => Conv2d.BackwardData(s, dy, w, dx, threads), seconds);
+        var bwdWeights = Time(() => Conv2d.BackwardWeights(s, x, dy, dw, db, threads), seconds);
+        Row Make(string pass, (double Best, double Median) t, double f) =>
+            new("conv", $"{name} {pass}", f / t.Best / 1e9, f / t.Median / 1e9, 100 * f / t.Best / 1e9 / peak, t.Best * 1e3);
+        yield return Make("fwd", fwd, flops);
+        yield return Make("dX", bwdData, flops);
+        yield return Make("dW", bwdWeights, flops);
+        yield return Make("fwd+bwd", (fwd.Best + bwdData.Best + bwdWeights.Best, fwd.Median + bwdData.Median + bwdWeights.Median), 3 * flops);
+    }
+
+    internal static float[] RandomArray(Random rng, int length)
+    {
+        var x = new float[length];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        return x;
+    }
+
+    /// <summary>Best and median seconds per call after warm-up, running for about <paramref name="seconds"/>.</summary>
+    internal static (double Best, double Median) Time(Action body, double seconds)
+    {
+        body();
+        body();
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (times.Count < 3 || (total.Elapsed.TotalSeconds < seconds && times.Count < 1000))
+        {
+            var sw = Stopwatch.StartNew();
+            body();
+            times.Add(sw.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        return (times[0], times[times.Count / 2]);
+    }
+}

@@ -1,0 +1,33 @@
+namespace Spp.Bench;
+
+/// <summary>
+/// Benchmark entry point: `dotnet run -c Release --project bench -- SUBCOMMAND [args]`.
+/// To add a subcommand, put its code in its own file and add one line to <see cref="Commands"/>.
+/// </summary>
+public static class Program
+{
+    private static readonly (string Name, string Help, Func<string[], int> Run)[] Commands =
+    [
+        ("gemm", "FMA peak, GEMM and conv forward/backward GFLOP/s of the CPU kernels [--json] [--quick] [--threads N] [--filter TEXT]", GemmBench.Run),
+    ];
+
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Usage(Console.Out);
+            return args.Length == 0 ? 2 : 0;
+        }
+        foreach (var (name, _, run) in Commands)
+            if (name == args[0]) return run(args[1..]);
+        Console.Error.WriteLine($"unknown subcommand '{args[0]}'");
+        Usage(Console.Error);
+        return 2;
+    }
+
+    private static void Usage(TextWriter w)
+    {
+        w.WriteLine("usage: Spp.Bench SUBCOMMAND [options]");
+        foreach (var (name, help, _) in Commands) w.WriteLine($"  {name,-10} {help}");
+    }
+}

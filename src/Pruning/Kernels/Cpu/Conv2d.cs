@@ -1,0 +1,306 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+
+namespace Spp.Pruning.Kernels.Cpu;
+
+/// <summary>
+/// NCHW float32 2-d convolution forward and backward (see <see cref="Conv2dShape"/> for layouts).
+/// Per image and group, the input is laid out as padded phase planes (<see cref="ConvPlanes"/>) whose
+/// contiguous runs are the rows of the im2col matrix: forward is a GEMM reading those rows, grad input a
+/// GEMM into a column matrix added back onto the planes (col2im as flat adds), grad weight dot products
+/// of output-gradient rows with the same runs. Groups with one input channel and few outputs
+/// (depthwise) use direct SIMD weighted sums instead of GEMMs.
+/// Images are spread over threads; weight gradients are summed per fixed image chunk and reduced in
+/// chunk order, so results are deterministic for a fixed degree of parallelism.
+/// Gradient outputs are overwritten. An empty bias / gradBias span means no bias.
+/// </summary>
+public static unsafe class Conv2d
+{
+    /// <summary>output = conv(input, weight) + bias.</summary>
+    public static void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> output, int degreeOfParallelism = 0)
+    {
+        var s = shape;
+        Check(s, input.Length, s.InputLength, nameof(input));
+        Check(s, weight.Length, s.WeightLength, nameof(weight));
+        Check(s, output.Length, s.OutputLength, nameof(output));
+        if (!bias.IsEmpty) Check(s, bias.Length, s.OutChannels, nameof(bias));
+        if (s.Batch == 0) return;
+        int dop = CpuParallel.Resolve(degreeOfParallelism);
+        fixed (float* px = input, pw = weight, pb = bias, py = output)
+        {
+            using var packed = new PackedWeights(s, pw, transpose: false);
+            nint x = (nint)px, w = (nint)pw, b = bias.IsEmpty ? 0 : (nint)pb, y = (nint)py;
+            var pk = packed;
+            int inner = s.Batch >= dop ? 1 : dop;
+            var cp = new ConvPlanes(s);
+            CpuParallel.For(s.Batch, dop, n => ForwardImage(s, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, n, inner));
+        }
+    }
+
+    /// <summary>gradInput = d(loss)/d(input) given gradOutput = d(loss)/d(output).</summary>
+    public static void BackwardData(in Conv2dShape shape, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight,
+        Span<float> gradInput, int degreeOfParallelism = 0)
+    {
+        var s = shape;
+        Check(s, gradOutput.Length, s.OutputLength, nameof(gradOutput));
+        Check(s, weight.Length, s.WeightLength, nameof(weight));
+        Check(s, gradInput.Length, s.InputLength, nameof(gradInput));
+        if (s.Batch == 0) return;
+        int dop = CpuParallel.Resolve(degreeOfParallelism);
+        fixed (float* pdy = gradOutput, pw = weight, pdx = gradInput)
+        {
+            int inner = s.Batch >= dop ? 1 : dop;
+            var cp = new ConvPlanes(s);
+            bool fused = AddsOntoPlanes(s, cp, inner);
+            using var packed = new PackedWeights(s, pw, transpose: true, tapMajor: fused);
+            nint dy = (nint)pdy, w = (nint)pw, dx = (nint)pdx;
+            var pk = packed;
+            CpuParallel.For(s.Batch, dop, n => BackwardDataImage(s, cp, (float*)dy, (float*)w, pk, fused, (float*)dx, n, inner));
+        }
+    }
+
+    /// <summary>
+    /// gradWeight = d(loss)/d(weight) and, when gradBias is not empty, gradBias = d(loss)/d(bias),
+    /// summed over the batch.
+    /// </summary>
+    public static void BackwardWeights(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
+        Span<float> gradWeight, Span<float> gradBias, int degreeOfParallelism = 0)
+    {
+        var s = shape;
+        Check(s, input.Length, s.InputLength, nameof(input));
+        Check(s, gradOutput.Length, s.OutputLength, nameof(gradOutput));
+        Check(s, gradWeight.Length, s.WeightLength, nameof(gradWeight));
+        if (!gradBias.IsEmpty) Check(s, gradBias.Length, s.OutChannels, nameof(gradBias));
+        int dop = CpuParallel.Resolve(degreeOfParallelism);
+        if (s.Batch == 0)
+        {
+            gradWeight.Clear();
+            gradBias.Clear();
+            return;
+        }
+        fixed (float* px = input, pdy = gradOutput, pdw = gradWeight, pdb = gradBias)
+        {
+            nint x = (nint)px, dy = (nint)pdy, dw = (nint)pdw, db = gradBias.IsEmpty ? 0 : (nint)pdb;
+            int ohw = s.OutHeight * s.OutWidth;
+            if (db != 0)
+                CpuParallel.For(s.OutChannels, dop, co =>
+                {
+                    float sum = 0f;
+                    for (int n = 0; n < s.Batch; n++)
+                        sum += VectorOps.Sum((float*)dy + ((long)n * s.OutChannels + co) * ohw, ohw);
+                    ((float*)db)[co] = sum;
+                });
+
+            // Fixed image chunks, each summing its images into its own buffer (chunk 0 into gradWeight).
+            int chunks = Math.Min(s.Batch, dop);
+            var cp = new ConvPlanes(s);
+            int inner = chunks == 1 ? dop : 1;
+            int wlen = checked((int)s.WeightLength);
+            float[]? partials = chunks > 1 ? ArrayPool<float>.Shared.Rent((chunks - 1) * wlen) : null;
+            try
+            {
+                fixed (float* pp = partials)
+                {
+                    nint part = (nint)pp;
+                    CpuParallel.For(chunks, dop, c =>
+                    {
+                        float* dst = c == 0 ? (float*)dw : (float*)part + (long)(c - 1) * wlen;
+                        int n0 = (int)((long)s.Batch * c / chunks), n1 = (int)((long)s.Batch * (c + 1) / chunks);
+                        for (int n = n0; n < n1; n++)
+                            BackwardWeightsImage(s, cp, (float*)x, (float*)dy, dst, n, accumulate: n > n0, inner);
+                    });
+                    for (int c = 1; c < chunks; c++)
+                        VectorOps.Add(pdw, (float*)part + (long)(c - 1) * wlen, wlen);
+                }
+            }
+            finally
+            {
+                if (partials != null) ArrayPool<float>.Shared.Return(partials);
+            }
+        }
+    }
+
+    private static void Check(in Conv2dShape s, int actual, long expected, string name)
+    {
+        s.Validate();
+        if (actual != expected)
+            throw new ArgumentException($"Conv2d: {name} has {actual} elements, the shape needs {expected}: {s}", name);
+    }
+
+    /// <summary>One input channel and few outputs per group: direct weighted sums beat an 8-row GEMM tile.</summary>
+    private static bool IsDepthwise(in Conv2dShape s) => s.GroupInChannels == 1 && s.GroupOutChannels < 8;
+
+    private static float* InputGroup(in Conv2dShape s, float* x, int n, int g) =>
+        x + ((long)n * s.InChannels + (long)g * s.GroupInChannels) * s.InHeight * s.InWidth;
+
+    private static float* OutputGroup(in Conv2dShape s, float* y, int n, int g) =>
+        y + ((long)n * s.OutChannels + (long)g * s.GroupOutChannels) * s.OutHeight * s.OutWidth;
+
+    private static float* Scratch(ScratchSlot slot, long length) => ThreadScratch.Get(slot, length);
+
+    /// <summary>Room for PatchSize + GroupOutChannels row pointers.</summary>
+    private static float** RowTable(in Conv2dShape s) =>
+        (float**)Scratch(ScratchSlot.ConvRows, 2L * (s.PatchSize + s.GroupOutChannels));
+
+    /// <summary>
+    /// Grad input can add W^T * dY straight onto the planes (no column matrix) when one thread runs each
+    /// image's GEMM and a micro-tile's rows (tap-major, 8 at most) always lie in distinct channels.
+    /// </summary>
+    private static bool AddsOntoPlanes(in Conv2dShape s, ConvPlanes cp, int threads) =>
+        threads == 1 && !cp.Direct && !IsDepthwise(s) && s.GroupInChannels >= 8;
+
+    /// <summary>
+    /// Each group's weights packed once per call as the GEMM's A operand: W_g (forward) or W_g^T (grad
+    /// input). Nothing is packed for depthwise groups, which run without GEMMs.
+    /// </summary>
+    private readonly struct PackedWeights : IDisposable
+    {
+        private readonly float* _data;
+        private readonly long _groupLength;
+
+        /// <param name="tapMajor">With transpose: rows of W_g^T in tap-major order, row (tap * Cin/g + c).</param>
+        public PackedWeights(in Conv2dShape s, float* w, bool transpose, bool tapMajor = false)
+        {
+            if (IsDepthwise(s)) return;
+            int m = transpose ? s.PatchSize : s.GroupOutChannels, k = transpose ? s.GroupOutChannels : s.PatchSize;
+            _groupLength = Sgemm.PackedALength(m, k);
+            _data = (float*)NativeMemory.AlignedAlloc((nuint)(_groupLength * s.Groups * sizeof(float)), 64);
+            float* permuted = tapMajor ? (float*)NativeMemory.Alloc((nuint)((long)m * k * sizeof(float))) : null;
+            int taps = s.KernelHeight * s.KernelWidth, cg = s.GroupInChannels;
+            for (int g = 0; g < s.Groups; g++)
+            {
+                float* wg = w + (long)g * s.GroupOutChannels * s.PatchSize;
+                if (!tapMajor)
+                {
+                    Sgemm.PackA(transpose, m, k, wg, s.PatchSize, _data + g * _groupLength);
+                    continue;
+                }
+                for (int co = 0; co < k; co++)
+                    for (int c = 0; c < cg; c++)
+                        for (int t = 0; t < taps; t++)
+                            permuted[(long)(t * cg + c) * k + co] = wg[(long)co * s.PatchSize + c * taps + t];
+                Sgemm.PackA(false, m, k, permuted, k, _data + g * _groupLength);
+            }
+            if (permuted != null) NativeMemory.Free(permuted);
+        }
+
+        public float* Group(int g) => _data + g * _groupLength;
+
+        public void Dispose()
+        {
+            if (_data != null) NativeMemory.AlignedFree(_data);
+        }
+    }
+
+    /// <summary>Points rows at the im2col rows of group input xg, gathering it into planes unless Direct.</summary>
+    private static void PatchRows(in Conv2dShape s, ConvPlanes cp, float* xg, float** rows)
+    {
+        if (cp.Direct)
+        {
+            cp.FillRows(s, xg, s.GroupInChannels, rows);
+            return;
+        }
+        float* planes = Scratch(ScratchSlot.ConvPlanes, (long)s.GroupInChannels * cp.ChannelLength);
+        cp.Gather(s, xg, s.GroupInChannels, planes);
+        cp.FillRows(s, planes, s.GroupInChannels, rows);
+    }
+
+    /// <summary>The output gradient of a group in the extended layout (itself when that is the output layout).</summary>
+    private static float* ExtendedGradient(in Conv2dShape s, ConvPlanes cp, float* dyg)
+    {
+        if (cp.OutputIsExtended) return dyg;
+        float* ext = Scratch(ScratchSlot.ConvExtended, (long)s.GroupOutChannels * cp.Columns);
+        cp.ExtendOutput(s, dyg, s.GroupOutChannels, ext);
+        return ext;
+    }
+
+    private static void ForwardImage(in Conv2dShape s, ConvPlanes cp, float* x, float* w, in PackedWeights packed, float* bias, float* y, int n, int threads)
+    {
+        if (DepthwiseConv2d.Applies(s))
+        {
+            DepthwiseConv2d.Forward(s, x, w, bias, y, n);
+            return;
+        }
+        int m = s.GroupOutChannels, k = s.PatchSize, cols = cp.Columns;
+        float** rows = RowTable(s);
+        for (int g = 0; g < s.Groups; g++)
+        {
+            float* yg = OutputGroup(s, y, n, g), wg = w + (long)g * m * k;
+            PatchRows(s, cp, InputGroup(s, x, n, g), rows);
+            float* ext = cp.OutputIsExtended ? yg : Scratch(ScratchSlot.ConvExtended, (long)m * cols);
+            if (IsDepthwise(s))
+                for (int co = 0; co < m; co++) VectorOps.WeightedRowSum(ext + (long)co * cols, rows, wg + (long)co * k, k, cols);
+            else
+                Sgemm.MultiplyRows(false, m, cols, k, 1f, wg, k, packed.Group(g), rows, 0f, ext, cols, threads);
+            cp.CropOutput(s, ext, m, bias == null ? null : bias + g * m, yg);
+        }
+    }
+
+    private static void BackwardDataImage(in Conv2dShape s, ConvPlanes cp, float* dy, float* w, in PackedWeights packed,
+        bool addsOntoPlanes, float* dx, int n, int threads)
+    {
+        if (DepthwiseConv2d.Applies(s))
+        {
+            DepthwiseConv2d.BackwardData(s, dy, w, dx, n);
+            return;
+        }
+        int m = s.GroupOutChannels, k = s.PatchSize, cols = cp.Columns;
+        float** rows = RowTable(s);
+        for (int g = 0; g < s.Groups; g++)
+        {
+            float* dxg = InputGroup(s, dx, n, g), wg = w + (long)g * m * k;
+            float* e = ExtendedGradient(s, cp, OutputGroup(s, dy, n, g));
+            bool depthwise = IsDepthwise(s);
+            float* col = null;
+            float** dyRows = rows + k;
+            if (addsOntoPlanes)
+            {
+                // dPlanes += W_g^T * dY_g, each tap-major row of the product added straight onto its run.
+                float* planes = Scratch(ScratchSlot.ConvPlanes, (long)s.GroupInChannels * cp.ChannelLength);
+                VectorOps.Clear(planes, (long)s.GroupInChannels * cp.ChannelLength);
+                cp.FillRows(s, planes, s.GroupInChannels, rows, tapMajor: true);
+                for (int co = 0; co < m; co++) dyRows[co] = e + (long)co * cols;
+                Sgemm.MultiplyRows(true, k, cols, m, 1f, wg, k, packed.Group(g), dyRows, 1f, null, 0, 1, cRows: rows);
+                cp.ToInput(s, planes, s.GroupInChannels, dxg);
+                continue;
+            }
+            if (!depthwise)
+            {
+                // d(col) = W_g^T * dY_g with dY_g read in place; 1x1 convolutions write dX directly.
+                for (int co = 0; co < m; co++) dyRows[co] = e + (long)co * cols;
+                col = cp.Direct ? dxg : Scratch(ScratchSlot.ConvColumns, (long)k * cols);
+                Sgemm.MultiplyRows(true, k, cols, m, 1f, wg, k, packed.Group(g), dyRows, 0f, col, cols, threads);
+                if (cp.Direct) continue;
+            }
+            // col2im onto zeroed planes: each im2col row's gradient added onto its run (junk columns are zero).
+            float* dplanes = Scratch(ScratchSlot.ConvPlanes, (long)s.GroupInChannels * cp.ChannelLength);
+            VectorOps.Clear(dplanes, (long)s.GroupInChannels * cp.ChannelLength);
+            cp.FillRows(s, dplanes, s.GroupInChannels, rows);
+            if (!depthwise)
+                for (int p = 0; p < k; p++) VectorOps.Add(rows[p], col + (long)p * cols, cols);
+            else
+                for (int co = 0; co < m; co++)
+                    for (int p = 0; p < k; p++) VectorOps.Axpy(rows[p], e + (long)co * cols, wg[co * k + p], cols);
+            cp.ToInput(s, dplanes, s.GroupInChannels, dxg);
+        }
+    }
+
+    private static void BackwardWeightsImage(in Conv2dShape s, ConvPlanes cp, float* x, float* dy, float* dw, int n, bool accumulate, int threads)
+    {
+        if (DepthwiseConv2d.Applies(s))
+        {
+            DepthwiseConv2d.BackwardWeights(s, x, dy, dw, n, accumulate);
+            return;
+        }
+        int m = s.GroupOutChannels, k = s.PatchSize;
+        float** rows = RowTable(s);
+        for (int g = 0; g < s.Groups; g++)
+        {
+            PatchRows(s, cp, InputGroup(s, x, n, g), rows);
+            float* e = ExtendedGradient(s, cp, OutputGroup(s, dy, n, g));
+            // dW_g (+)= dY_g * col^T: dot products of gradient rows with the im2col runs.
+            Sgemm.MultiplyTransposedRows(m, k, cp.Columns, 1f, e, cp.Columns, rows, accumulate ? 1f : 0f, dw + (long)g * m * k, k, threads);
+        }
+    }
+}

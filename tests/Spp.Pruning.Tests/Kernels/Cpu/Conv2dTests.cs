@@ -1,0 +1,184 @@
+using Spp.Pruning.Kernels.Cpu;
+
+namespace Spp.Pruning.Tests.Kernels.Cpu;
+
+public class Conv2dTests
+{
+    /// <summary>Calls body(yIndex, xIndex, wIndex) for every in-bounds tap of a naive direct convolution.</summary>
+    private static void ForEachTap(Conv2dShape s, Action<long, long, long> body)
+    {
+        int cg = s.GroupInChannels, og = s.GroupOutChannels;
+        for (int n = 0; n < s.Batch; n++)
+            for (int co = 0; co < s.OutChannels; co++)
+                for (int oy = 0; oy < s.OutHeight; oy++)
+                    for (int ox = 0; ox < s.OutWidth; ox++)
+                        for (int c = 0; c < cg; c++)
+                            for (int i = 0; i < s.KernelHeight; i++)
+                                for (int j = 0; j < s.KernelWidth; j++)
+                                {
+                                    int iy = oy * s.StrideH - s.PadTop + i * s.DilationH;
+                                    int ix = ox * s.StrideW - s.PadLeft + j * s.DilationW;
+                                    if (iy < 0 || iy >= s.InHeight || ix < 0 || ix >= s.InWidth) continue;
+                                    int ci = co / og * cg + c;
+                                    long xi = (((long)n * s.InChannels + ci) * s.InHeight + iy) * s.InWidth + ix;
+                                    long wi = (((long)co * cg + c) * s.KernelHeight + i) * s.KernelWidth + j;
+                                    long yi = (((long)n * s.OutChannels + co) * s.OutHeight + oy) * s.OutWidth + ox;
+                                    body(yi, xi, wi);
+                                }
+    }
+
+    private sealed record Reference(double[] Y, double[] DX, double[] DW, double[] DB);
+
+    private static Reference Naive(Conv2dShape s, float[] x, float[] w, float[] b, float[] dy)
+    {
+        var y = new double[s.OutputLength];
+        var dx = new double[s.InputLength];
+        var dw = new double[s.WeightLength];
+        var db = new double[s.OutChannels];
+        int ohw = s.OutHeight * s.OutWidth;
+        for (long t = 0; t < y.Length; t++)
+        {
+            int co = (int)(t / ohw % s.OutChannels);
+            y[t] = b[co];
+            db[co] += dy[t];
+        }
+        ForEachTap(s, (yi, xi, wi) =>
+        {
+            y[yi] += (double)x[xi] * w[wi];
+            dx[xi] += (double)dy[yi] * w[wi];
+            dw[wi] += (double)dy[yi] * x[xi];
+        });
+        return new Reference(y, dx, dw, db);
+    }
+
+    private static void CheckAll(Conv2dShape s, int threads = 0)
+    {
+        var x = TestData.Random(11, (int)s.InputLength);
+        var w = TestData.Random(12, (int)s.WeightLength);
+        var b = TestData.Random(13, s.OutChannels);
+        var dy = TestData.Random(14, (int)s.OutputLength);
+        var r = Naive(s, x, w, b, dy);
+        var y = Enumerable.Repeat(float.NaN, (int)s.OutputLength).ToArray();
+        var dx = Enumerable.Repeat(float.NaN, (int)s.InputLength).ToArray();
+        var dw = Enumerable.Repeat(float.NaN, (int)s.WeightLength).ToArray();
+        var db = new float[s.OutChannels];
+        Conv2d.Forward(s, x, w, b, y, threads);
+        Conv2d.BackwardData(s, dy, w, dx, threads);
+        Conv2d.BackwardWeights(s, x, dy, dw, db, threads);
+        TestData.AssertClose(r.Y, y, 1e-5, $"forward {s}");
+        TestData.AssertClose(r.DX, dx, 1e-5, $"grad input {s}");
+        TestData.AssertClose(r.DW, dw, 2e-5, $"grad weight {s}");
+        TestData.AssertClose(r.DB, db, 2e-5, $"grad bias {s}");
+    }
+
+    public static TheoryData<string> Cases => new(CaseShapes.Keys);
+
+    private static readonly Dictionary<string, Conv2dShape> CaseShapes = new()
+    {
+        ["3x3 s1 p1"] = new(2, 5, 9, 11, 7, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["3x3 s2 p1"] = new(2, 4, 10, 9, 6, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["3x3 s2 wide rows"] = new(1, 3, 7, 45, 4, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 2, PadBottom = 1, PadRight = 1 },
+        ["3x3 asym pad"] = new(1, 3, 8, 7, 4, 3, 3) { PadTop = 2, PadLeft = 0, PadBottom = 0, PadRight = 1 },
+        ["3x3 dilation 2"] = new(2, 3, 11, 10, 5, 3, 3) { DilationH = 2, DilationW = 2, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 },
+        ["5x5 s2 asym"] = new(2, 3, 13, 12, 4, 5, 5) { StrideH = 2, StrideW = 1, PadTop = 2, PadLeft = 1, PadBottom = 1, PadRight = 2 },
+        ["1x1 pointwise"] = new(3, 8, 6, 5, 10, 1, 1),
+        ["1x1 s2"] = new(2, 8, 7, 7, 6, 1, 1) { StrideH = 2, StrideW = 2 },
+        ["groups 2"] = new(2, 6, 8, 8, 4, 3, 3) { Groups = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["groups 2, 10 channels each, s2"] = new(2, 20, 9, 9, 6, 3, 3) { Groups = 2, StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["groups 2 1x1"] = new(2, 6, 5, 5, 8, 1, 1) { Groups = 2 },
+        ["depthwise 3x3"] = new(2, 6, 9, 9, 6, 3, 3) { Groups = 6, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["depthwise s2 asym"] = new(2, 4, 10, 11, 4, 3, 3) { Groups = 4, StrideH = 2, StrideW = 2, PadTop = 0, PadLeft = 1, PadBottom = 1, PadRight = 0 },
+        ["depthwise 5x5 dil2"] = new(1, 3, 12, 12, 3, 5, 5) { Groups = 3, DilationH = 2, DilationW = 2, PadTop = 4, PadLeft = 4, PadBottom = 4, PadRight = 4 },
+        ["depthwise wide rows 5x3"] = new(2, 3, 9, 37, 3, 5, 3) { Groups = 3, DilationW = 2, PadTop = 1, PadLeft = 3, PadBottom = 3, PadRight = 0 },
+        ["depthwise multiplier 2"] = new(2, 3, 7, 8, 6, 3, 3) { Groups = 3, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["single input channel"] = new(3, 1, 12, 12, 5, 5, 5),
+        ["single input channel, 16 outputs"] = new(2, 1, 12, 12, 16, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 },
+        ["strides 3x2, dilations 2x3"] = new(2, 4, 13, 14, 5, 3, 3) { StrideH = 3, StrideW = 2, DilationH = 2, DilationW = 3, PadTop = 1, PadLeft = 2, PadBottom = 0, PadRight = 1 },
+        ["depthwise strides 2x3 dilation 2"] = new(2, 5, 12, 13, 5, 3, 3) { Groups = 5, StrideH = 2, StrideW = 3, DilationH = 2, DilationW = 2, PadTop = 2, PadLeft = 1, PadBottom = 1, PadRight = 2 },
+        ["wide 3x3 (GEMM blocking)"] = new(2, 32, 20, 20, 40, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["batch 1, many threads"] = new(1, 16, 14, 14, 24, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesNaiveConvolution(string name) => CheckAll(CaseShapes[name]);
+
+    [Fact]
+    public void SingleThreadAndOddThreadCounts()
+    {
+        CheckAll(CaseShapes["3x3 s2 p1"], threads: 1);
+        CheckAll(CaseShapes["groups 2"], threads: 3);
+    }
+
+    /// <summary>Loss L = sum(conv(x, w) * r) in double; central differences against the backward passes.</summary>
+    [Fact]
+    public void BackwardMatchesFiniteDifferences()
+    {
+        foreach (var s in new[]
+        {
+            new Conv2dShape(2, 3, 5, 6, 4, 3, 3) { StrideH = 2, PadTop = 1, PadLeft = 0, PadBottom = 0, PadRight = 2 },
+            new Conv2dShape(1, 4, 6, 6, 4, 3, 3) { Groups = 4, DilationH = 2, PadTop = 2, PadBottom = 1, PadLeft = 1, PadRight = 1 },
+        })
+        {
+            var x = TestData.Random(21, (int)s.InputLength);
+            var w = TestData.Random(22, (int)s.WeightLength);
+            var bias = TestData.Random(23, s.OutChannels);
+            var r = TestData.Random(24, (int)s.OutputLength);
+            double Loss()
+            {
+                var y = new float[s.OutputLength];
+                Conv2d.Forward(s, x, w, bias, y);
+                double l = 0;
+                for (int i = 0; i < y.Length; i++) l += (double)y[i] * r[i];
+                return l;
+            }
+            var dx = new float[s.InputLength];
+            var dw = new float[s.WeightLength];
+            var db = new float[s.OutChannels];
+            Conv2d.BackwardData(s, r, w, dx);
+            Conv2d.BackwardWeights(s, x, r, dw, db);
+            const float eps = 1e-2f;
+            void CheckGradient(float[] p, float[] grad, string what)
+            {
+                for (int i = 0; i < p.Length; i++)
+                {
+                    float keep = p[i];
+                    p[i] = keep + eps;
+                    double up = Loss();
+                    p[i] = keep - eps;
+                    double down = Loss();
+                    p[i] = keep;
+                    double fd = (up - down) / (2 * eps);
+                    Assert.True(Math.Abs(fd - grad[i]) <= 1e-3 * (1 + Math.Abs(fd)), $"{what}[{i}]: finite difference {fd}, backward {grad[i]} ({s})");
+                }
+            }
+            CheckGradient(x, dx, "dX");
+            CheckGradient(w, dw, "dW");
+            CheckGradient(bias, db, "dB");
+        }
+    }
+
+    [Fact]
+    public void DeterministicForFixedThreadCount()
+    {
+        var s = new Conv2dShape(6, 16, 14, 14, 16, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
+        var x = TestData.Random(31, (int)s.InputLength);
+        var dy = TestData.Random(32, (int)s.OutputLength);
+        float[] Run()
+        {
+            var dw = new float[s.WeightLength];
+            Conv2d.BackwardWeights(s, x, dy, dw, Span<float>.Empty, 2);
+            return dw;
+        }
+        Assert.Equal(Run(), Run());
+    }
+
+    [Fact]
+    public void RejectsBadShapesAndBuffers()
+    {
+        var s = new Conv2dShape(1, 3, 4, 4, 4, 3, 3) { Groups = 2 };
+        Assert.Throws<ArgumentException>(() => Conv2d.Forward(s, new float[48], new float[36], default, new float[16]));
+        var t = new Conv2dShape(1, 2, 4, 4, 4, 3, 3);
+        Assert.Throws<ArgumentException>(() => Conv2d.Forward(t, new float[31], new float[72], default, new float[16]));
+    }
+}
