@@ -49,7 +49,9 @@ public interface IKernels : IDisposable
     void BatchNormBackward(in BatchNormDesc d, IBuffer x, IBuffer dy, IBuffer gamma, IBuffer saveMean, IBuffer saveInvStd,
         IBuffer dx, IBuffer dgamma, IBuffer dbeta, bool accumulate);
 
-    /// <summary>argmax (float-coded input index per output) is written for max pooling when given.</summary>
+    /// <summary>argmax is written for max pooling when given: per output, the winning input's index
+    /// within its (n, c) plane, ih * W + iw, as a float (exact for planes up to 2^24 elements); -1
+    /// when the window covers no input element (the output is then 0).</summary>
     void PoolForward(in PoolDesc d, IBuffer x, IBuffer y, IBuffer? argmax);
     /// <summary>Adds the gradient of the pool into dx.</summary>
     void PoolBackward(in PoolDesc d, IBuffer dy, IBuffer? argmax, IBuffer dx);
@@ -67,8 +69,9 @@ public interface IKernels : IDisposable
     /// <summary>sums[u] += sum over elements e of unit u of a[e] * b[e] (per-unit gradient statistics).</summary>
     void AxisDot(in AxisMask m, IBuffer a, IBuffer b, IBuffer sums, long count);
 
-    /// <summary>mask[i] = U(seed, offset + i) &lt; keep ? 1 / keep : 0 for a counter-based uniform U that
-    /// every backend computes identically (Dropout; same seed, same mask on CPU and GPU).</summary>
+    /// <summary>mask[i] = U(seed, offset + i) &lt; keep ? 1 / keep : 0 with U =
+    /// <see cref="CounterRandom.Uniform"/>, which every backend computes identically (Dropout; same
+    /// seed, same mask on CPU and GPU).</summary>
     void RandomMask(IBuffer mask, long count, float keep, ulong seed, ulong offset);
 
     /// <summary>One SGD step; elements frozen by any of <paramref name="freeze"/> stay as they are.</summary>
