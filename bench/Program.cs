@@ -9,6 +9,7 @@ public static class Program
     private static readonly (string Name, string Help, Func<string[], int> Run)[] Commands =
     [
         ("gemm", "FMA peak, GEMM and conv forward/backward GFLOP/s of the CPU kernels [--json] [--quick] [--threads N] [--filter TEXT]", GemmBench.Run),
+        ("graph", "read + shape inference, and analysis + allocation + rewrite at 2x, of one model [--repeat N] [--python]", GraphBench.Run),
     ];
 
     public static int Main(string[] args)
