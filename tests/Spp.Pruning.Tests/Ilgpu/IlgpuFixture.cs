@@ -1,17 +1,27 @@
 using ILGPU;
 using ILGPU.Runtime.CPU;
 using Spp.Pruning.Engine;
+using Spp.Pruning.Kernels;
 using Spp.Pruning.Kernels.Ilgpu;
 using Spp.Pruning.Kernels.Reference;
 
 namespace Spp.Pruning.Tests.Ilgpu;
 
-/// <summary>One ILGPU CPU accelerator for all ILGPU tests (kernels compile once per accelerator) and
-/// the scalar reference backend they are compared against.</summary>
+/// <summary>One ILGPU accelerator for all ILGPU tests (kernels compile once per accelerator) and the
+/// scalar reference backend they are compared against. ILGPU's CPU accelerator by default;
+/// SPP_ILGPU_TEST_DEVICE=cuda runs the same tests on a CUDA GPU (bench/gpu.sh does).</summary>
 public sealed class IlgpuFixture : IDisposable
 {
+    public const string DeviceVariable = "SPP_ILGPU_TEST_DEVICE";
+
     public IlgpuFixture()
     {
+        if (Environment.GetEnvironmentVariable(DeviceVariable) == "cuda")
+        {
+            var (kernels, reason) = KernelBackends.TryCuda();
+            Gpu = kernels as IlgpuKernels ?? throw new InvalidOperationException($"{DeviceVariable}=cuda, but {reason}");
+            return;
+        }
         var context = Context.Create(b => b.CPU().EnableAlgorithms());
         Gpu = new IlgpuKernels(context, context.GetCPUDevice(0));
     }
