@@ -2,20 +2,24 @@ using Spp.Pruning.Engine;
 
 namespace Spp.Pruning.Tests.Ilgpu;
 
-/// <summary>The tiled shared-memory GEMM on ILGPU's CPU accelerator (tile 4) against the reference:
-/// sizes that are not multiples of the tile, every transpose, leading dimensions wider than the
+/// <summary>The tiled, register-blocked GEMM on ILGPU's CPU accelerator (groups of 4 x 4 threads,
+/// 16 x 16 blocks) against the reference: one partial block and several ragged ones, every transpose, leading dimensions wider than the
 /// matrix, offsets, batch strides (0 reuses A), alpha/beta, and beta = 0 ignoring a NaN-filled C.</summary>
 [Collection(IlgpuCollection.Name)]
 public class GemmTests(IlgpuFixture f) : BackendComparison(f)
 {
     [Theory]
-    [InlineData(false, false)]
-    [InlineData(true, false)]
-    [InlineData(false, true)]
-    [InlineData(true, true)]
-    public void TransposesAndRaggedTiles(bool transA, bool transB)
+    [InlineData(false, false, 7, 9, 13)]
+    [InlineData(true, false, 7, 9, 13)]
+    [InlineData(false, true, 7, 9, 13)]
+    [InlineData(true, true, 7, 9, 13)]
+    [InlineData(false, false, 21, 35, 10)]
+    [InlineData(true, false, 35, 21, 6)]
+    [InlineData(false, true, 17, 33, 5)]
+    [InlineData(true, true, 33, 17, 9)]
+    public void TransposesAndRaggedTiles(bool transA, bool transB, int m, int n, int k)
     {
-        const int m = 7, n = 9, k = 13, pad = 3;
+        const int pad = 3;
         // Stored shapes: A is [m, k] or [k, m], B is [k, n] or [n, k], each row padded by `pad`.
         int lda = (transA ? m : k) + pad, ldb = (transB ? k : n) + pad, ldc = n + 1;
         var a = Random(2 + (transA ? k : m) * lda, 1);

@@ -25,8 +25,9 @@ public sealed partial class IlgpuKernels
         if (p.M == 0 || p.N == 0 || batch == 0) return;
         gemm ??= Accelerator.LoadStreamKernel<GemmArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>>(GemmKernel.Tiled);
         var t = GemmTile;
-        var grid = new Index3D((p.N + t - 1) / t, (p.M + t - 1) / t, batch);
-        gemm(new KernelConfig(grid, new Index3D(t, t, 1), SharedMemoryConfig.RequestDynamic<float>(2 * t * t)), p, a, b, c);
+        var block = 4 * t;
+        var grid = new Index3D((p.N + block - 1) / block, (p.M + block - 1) / block, batch);
+        gemm(new KernelConfig(grid, new Index3D(t, t, 1), SharedMemoryConfig.RequestDynamic<float>(2 * block * t)), p, a, b, c);
     }
 
     static bool IsDepthwise(in ConvDesc d) => d.Groups > 1 && d.Groups == d.Cin;

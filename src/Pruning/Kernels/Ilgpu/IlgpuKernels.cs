@@ -34,7 +34,8 @@ public sealed partial class IlgpuKernels : IKernels
     public string Name { get; }
     public Accelerator Accelerator { get; }
 
-    /// <summary>The GEMM tile width: 16 under CUDA, 4 on the CPU accelerator (16 threads per group).</summary>
+    /// <summary>The GEMM group width T (blocks of 4T x 4T): 16 under CUDA, 4 on the CPU accelerator
+    /// (16 threads per group).</summary>
     public int GemmTile { get; }
 
     static int LargestPowerOfTwo(int n) => 1 << (31 - int.LeadingZeroCount(Math.Max(n, 1)));
