@@ -57,13 +57,16 @@ public class ConvTests(IlgpuFixture f) : BackendComparison(f)
         }
     }
 
-    /// <summary>A column budget of one image's columns forces one im2col chunk per image.</summary>
-    [Fact]
-    public void ChunkedColumns()
+    /// <summary>Small column budgets: one image per im2col chunk (3 x 3 kernel, few output channels),
+    /// and two images per chunk whose weight gradients take one batched GEMM each (many output channels).</summary>
+    [Theory]
+    [InlineData(2, 5, 3, 450L)]
+    [InlineData(2, 3, 12, 400L)]
+    public void ChunkedColumns(int cin, int hw, int cout, long budget)
     {
-        var d = new ConvDesc(3, 2, 5, 5, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
+        var d = new ConvDesc(3, cin, hw, hw, cout, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1);
         var saved = G.ColumnBudget;
-        G.ColumnBudget = (long)d.Cin * d.Kh * d.Kw * d.OutH * d.OutW;
+        G.ColumnBudget = budget;
         try
         {
             var x = Random((long)d.N * d.Cin * d.H * d.W, 11);

@@ -125,24 +125,35 @@ public sealed partial class IlgpuKernels
             RowReduce(new DepthwiseWeightTerm { X = V(x), Dy = V(dy), P = p }, V(dw), d.Cout * d.Kh * d.Kw, (long)d.N * outPlane, 1f, accumulate);
             return;
         }
-        if (d.N == 0 && !accumulate) Fill(V(dw), 0f);
         int cinG = d.Cin / d.Groups, coutG = d.Cout / d.Groups, kk = d.Kh * d.Kw;
         long colImage = (long)d.Cin * kk * outPlane;
+        long weights = (long)d.Cout * cinG * kk;
+        if (weights == 0) return;
+        if (d.N == 0 && !accumulate) Fill(V(dw).SubView(0, weights), 0f);
         var chunk = ChunkImages(d);
+        var first = true;
         for (var n0 = 0; n0 < d.N; n0 += chunk)
         {
             var count = Math.Min(chunk, d.N - n0);
             var (col, offset) = Columns(d, p, V(x), n0, count);
-            // GEMM cannot sum over its batch, so images are added one launch at a time.
-            for (var i = 0; i < count; i++)
+            // GEMM cannot sum over its batch: one batched launch writes every image's gradient to
+            // scratch (as many images as the budget holds), then Reduce sums them into dw.
+            var perLaunch = (int)Math.Clamp(ColumnBudget / weights, 1, count);
+            for (var s = 0; s < count; s += perLaunch)
+            {
+                var images = Math.Min(perLaunch, count - s);
+                var partial = scratch.Get(IlgpuScratch.Slot.Partials, images * weights);
                 for (var g = 0; g < d.Groups; g++)
                     Gemm(new GemmArgs
                     {
-                        TransB = 1, M = coutG, N = cinG * kk, K = outPlane, Alpha = 1, Beta = n0 + i == 0 && !accumulate ? 0 : 1,
-                        OffsetA = ((long)(n0 + i) * d.Cout + g * coutG) * outPlane, Lda = outPlane,
-                        OffsetB = offset + i * colImage + (long)g * cinG * kk * outPlane, Ldb = outPlane,
-                        OffsetC = (long)g * coutG * cinG * kk, Ldc = cinG * kk,
-                    }, 1, V(dy), col, V(dw));
+                        TransB = 1, M = coutG, N = cinG * kk, K = outPlane, Alpha = 1, Beta = 0,
+                        OffsetA = ((long)(n0 + s) * d.Cout + g * coutG) * outPlane, Lda = outPlane, StrideA = (long)d.Cout * outPlane,
+                        OffsetB = offset + s * colImage + (long)g * cinG * kk * outPlane, Ldb = outPlane, StrideB = colImage,
+                        OffsetC = (long)g * coutG * cinG * kk, Ldc = cinG * kk, StrideC = weights,
+                    }, images, V(dy), col, partial);
+                Reduce([images, (int)weights], [1, (int)weights], 1f, partial, V(dw), accumulate || !first);
+                first = false;
+            }
         }
     }
 }

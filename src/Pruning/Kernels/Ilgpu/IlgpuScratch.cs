@@ -7,7 +7,7 @@ namespace Spp.Pruning.Kernels.Ilgpu;
 /// the first steps (device allocation is slow under CUDA and synchronises the device).</summary>
 public sealed class IlgpuScratch(Accelerator accelerator) : IDisposable
 {
-    public enum Slot { Columns, Elementwise, Statistics, Freeze }
+    public enum Slot { Columns, Partials, Elementwise, Statistics, Freeze }
 
     readonly MemoryBuffer1D<float, Stride1D.Dense>?[] buffers = new MemoryBuffer1D<float, Stride1D.Dense>?[Enum.GetValues<Slot>().Length];
 
