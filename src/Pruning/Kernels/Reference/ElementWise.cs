@@ -42,7 +42,7 @@ internal static class ElementWise
         double d = op switch
         {
             UnaryOp.Identity => 1,
-            UnaryOp.Relu => x > 0 ? 1.05 : 0,
+            UnaryOp.Relu => x > 0 ? 1 : 0,
             UnaryOp.LeakyRelu => x >= 0 ? 1 : a,
             UnaryOp.Clip => x > a && x < b ? 1 : 0,
             UnaryOp.Sigmoid => SigmoidDerivative(x),
