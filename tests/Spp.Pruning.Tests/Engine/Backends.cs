@@ -1,4 +1,5 @@
 using Spp.Pruning.Engine;
+using Spp.Pruning.Kernels;
 using Spp.Pruning.Kernels.Reference;
 
 namespace Spp.Pruning.Tests.Engine;
@@ -10,6 +11,8 @@ public static class Backends
     public static readonly IReadOnlyDictionary<string, Func<IKernels>> All = new Dictionary<string, Func<IKernels>>
     {
         ["reference"] = () => new ReferenceKernels(),
+        // ILGPU's kernels on its CPU accelerator: the GPU code path, proven without a GPU.
+        ["ilgpu-cpu"] = () => KernelBackends.Create("ilgpu-cpu", () => new ReferenceKernels()).Kernels,
     };
 
     public static IKernels Create(string name) => All[name]();
