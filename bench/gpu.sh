@@ -8,8 +8,9 @@
 #   bench/gpu.sh build         on a machine with the .NET SDK: writes out/gpu/ (under 64 MiB):
 #                              app/ = `dotnet publish` of bench/gpu, framework-dependent and not
 #                              trimmed (ILGPU compiles kernels from IL by reflection, which trimming
-#                              would break), and dotnet-runtime.tar.xz = this machine's .NET runtime
-#                              (dotnet host, hostfxr, Microsoft.NETCore.App), xz-compressed.
+#                              would break), and dotnet-runtime.tar.gz = this machine's .NET runtime
+#                              (dotnet host, hostfxr, Microsoft.NETCore.App; gzip, which every
+#                              machine can unpack, where xz would save 9 MiB).
 #   bench/gpu.sh run [device]  on the GPU machine (no SDK, no network; e.g. the device tool with
 #                              carry ["out/gpu"]): unpacks the runtime under $TMPDIR and runs the tests,
 #                              then the bench. device: cuda (default) or ilgpu-cpu (a smoke run).
@@ -26,7 +27,7 @@ build)
     # never loaded by the ILGPU tests or the bench.
     rm -rf "$out/app/runtimes"
     root=$(dirname "$(readlink -f "$(command -v dotnet)")")
-    tar -C "$root" -cf - dotnet host shared/Microsoft.NETCore.App | xz -T0 -6 > "$out/dotnet-runtime.tar.xz"
+    tar -C "$root" -czf "$out/dotnet-runtime.tar.gz" dotnet host shared/Microsoft.NETCore.App
     size=$(du -sm "$out" | cut -f1)
     echo "$out: ${size} MiB"
     if [ "$size" -ge 64 ]; then echo "over the 64 MiB the device tool carries" >&2; exit 1; fi
@@ -36,7 +37,7 @@ run)
     rt=${TMPDIR:-/tmp}/spp-dotnet
     if [ ! -x "$rt/dotnet" ]; then
         mkdir -p "$rt"
-        xz -dc "$out/dotnet-runtime.tar.xz" | tar -C "$rt" -xf -
+        tar -C "$rt" -xzf "$out/dotnet-runtime.tar.gz"
     fi
     export DOTNET_ROOT=$rt DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
     command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
