@@ -1,0 +1,93 @@
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+using Spp.Pruning.Engine;
+
+namespace Spp.Pruning.Kernels.Ilgpu;
+
+/// <summary>
+/// The ILGPU backend: every primitive is an ILGPU kernel, so the same code runs on CUDA GPUs and, in
+/// tests on machines without one, on ILGPU's CPU accelerator (slowly: prove it on small shapes).
+/// Kernels are compiled on first use and cached in fields; launches go to the accelerator's default
+/// stream in order, so calls are asynchronous until <see cref="Download"/> or <see cref="Synchronize"/>.
+/// Scratch memory (im2col columns, broadcast gradients, per-channel statistics) is reused across calls.
+/// </summary>
+public sealed partial class IlgpuKernels : IKernels
+{
+    readonly Context context;
+    readonly IlgpuScratch scratch;
+
+    /// <summary>Threads per group for the group-reduction kernels (a power of two).</summary>
+    readonly int groupSize;
+
+    /// <summary>Takes ownership of <paramref name="context"/> and creates an accelerator on <paramref name="device"/>.</summary>
+    public IlgpuKernels(Context context, Device device)
+    {
+        this.context = context;
+        Accelerator = device.CreateAccelerator(context);
+        scratch = new IlgpuScratch(Accelerator);
+        groupSize = LargestPowerOfTwo(Math.Min(256, Accelerator.MaxNumThreadsPerGroup));
+        GemmTile = LargestPowerOfTwo((int)Math.Sqrt(Math.Min(256, Accelerator.MaxNumThreadsPerGroup)));
+        Name = $"ilgpu-{Accelerator.AcceleratorType.ToString().ToLowerInvariant()} ({Accelerator.Name})";
+    }
+
+    public string Name { get; }
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The GEMM group width T (blocks of 4T x 4T): 16 under CUDA, 4 on the CPU accelerator
+    /// (16 threads per group).</summary>
+    public int GemmTile { get; }
+
+    static int LargestPowerOfTwo(int n) => 1 << (31 - int.LeadingZeroCount(Math.Max(n, 1)));
+
+    public IBuffer Allocate(long length)
+    {
+        var memory = Accelerator.Allocate1D<float>(length);
+        memory.MemSetToZero();
+        return new IlgpuBuffer(memory, Accelerator);
+    }
+
+    public void Upload(ReadOnlySpan<float> source, IBuffer destination, long offset = 0)
+    {
+        if (source.IsEmpty) return;
+        Buffer(destination).Memory.View.SubView(offset, source.Length)
+            .CopyFromCPU(ref MemoryMarshal.GetReference(source), source.Length);
+    }
+
+    public void Download(IBuffer source, Span<float> destination, long offset = 0)
+    {
+        if (destination.IsEmpty) return;
+        Buffer(source).Memory.View.SubView(offset, destination.Length)
+            .CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
+    }
+
+    public void Fill(IBuffer destination, float value, long offset, long count) =>
+        Fill(V(destination).SubView(offset, count), value);
+
+    void Fill(ArrayView<float> y, float value)
+    {
+        if (y.Length == 0) return;
+        fill ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(ElementwiseKernels.Fill);
+        fill(Extent(y.Length), y, value);
+    }
+
+    Action<Index1D, ArrayView<float>, float>? fill;
+
+    public void Synchronize() => Accelerator.Synchronize();
+
+    public void Dispose()
+    {
+        scratch.Dispose();
+        Accelerator.Dispose();
+        context.Dispose();
+    }
+
+    IlgpuBuffer Buffer(IBuffer b) => b is IlgpuBuffer g && g.Owner == Accelerator ? g
+        : throw new ArgumentException($"a buffer of another backend ({b.GetType().Name}) was given to {Name}");
+
+    ArrayView<float> V(IBuffer b) => Buffer(b).View;
+
+    /// <summary>A 1-d launch extent; ILGPU grids are int-sized.</summary>
+    static Index1D Extent(long count) => count <= int.MaxValue ? new Index1D((int)count)
+        : throw new ArgumentOutOfRangeException(nameof(count), $"{count} elements exceed one ILGPU launch");
+}
