@@ -1,0 +1,47 @@
+using Spp.Backend.Runtime;
+
+namespace Spp.Backend.Verification;
+
+/// <summary>
+/// Top-1 / top-5 accuracy of a classifier in ONNX Runtime over labeled batches (inputs NCHW, labels
+/// per sample). The rank of the true class counts the classes with a larger logit plus the classes
+/// before it with an equal one, so ties resolve as argmax does (first index wins); a NaN logit for
+/// the true class is a miss.
+/// </summary>
+public static class AccuracyEvaluator
+{
+    public static AccuracyResult Run(OrtModel model, IEnumerable<(float[] Inputs, long[] Dims, int[] Labels)> batches,
+        Action<int>? progress = null, CancellationToken cancel = default)
+    {
+        long count = 0, top1 = 0, top5 = 0;
+        int classes = 0;
+        foreach (var (inputs, dims, labels) in batches)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var (logits, outDims) = model.RunFloats(inputs, dims);
+            if (outDims.Length != 2 || outDims[0] != labels.Length)
+                throw new InvalidOperationException($"output has shape [{string.Join(",", outDims)}]; a classifier gives [N, classes] logits");
+            classes = (int)outDims[1];
+            for (int n = 0; n < labels.Length; n++)
+            {
+                int rank = Rank(logits.AsSpan(n * classes, classes), labels[n]);
+                if (rank < 1) top1++;
+                if (rank < 5) top5++;
+            }
+            count += labels.Length;
+            progress?.Invoke(labels.Length);
+        }
+        return new AccuracyResult(count, top1, top5, classes);
+    }
+
+    private static int Rank(ReadOnlySpan<float> z, int label)
+    {
+        if ((uint)label >= (uint)z.Length) throw new ArgumentOutOfRangeException(nameof(label), $"label {label} outside the {z.Length} outputs");
+        float y = z[label];
+        if (float.IsNaN(y)) return int.MaxValue;
+        int rank = 0;
+        for (int j = 0; j < z.Length; j++)
+            if (z[j] > y || (z[j] == y && j < label)) rank++;
+        return rank;
+    }
+}
