@@ -29,14 +29,19 @@ public sealed record LatencyResult(IReadOnlyList<string> Labels, IReadOnlyList<l
 /// </summary>
 public static class LatencyBench
 {
-    public static LatencyResult Run(IReadOnlyList<BenchModel> models, OrtSettings settings, LatencyOptions options, CancellationToken cancel = default)
+    /// <param name="open">makes a model's session (default: <see cref="OrtModel.Load(Model, OrtSettings)"/>);
+    /// callers pass their own to report load failures their way</param>
+    public static LatencyResult Run(IReadOnlyList<BenchModel> models, OrtSettings settings, LatencyOptions options,
+        Func<BenchModel, OrtModel>? open = null, CancellationToken cancel = default)
     {
         if (models.Count == 0) throw new ArgumentException("no model to time", nameof(models));
         options.Validate();
+        foreach (var m in models) CheckBatches(m, options.Batches);
+        open ??= m => OrtModel.Load(m.Model, settings);
         var sessions = new List<OrtModel>();
         try
         {
-            foreach (var m in models) sessions.Add(OrtModel.Load(m.Model, settings));
+            foreach (var m in models) sessions.Add(open(m));
             var rows = options.Batches.Select(b => TimeBatch(models, sessions, b, options, cancel)).ToList();
             return new LatencyResult(models.Select(m => m.Label).ToList(),
                 models.Select(m => MacCount.PerSample(m.Model.Graph, m.Model.OnnxOpset)).ToList(),
@@ -77,6 +82,14 @@ public static class LatencyBench
         {
             foreach (var p in prepared) p.Dispose();
         }
+    }
+
+    /// <summary>A model exported with a fixed batch size cannot be timed at another one.</summary>
+    private static void CheckBatches(BenchModel m, IReadOnlyList<int> batches)
+    {
+        foreach (var input in m.Model.Graph.RealInputs)
+            if (input.Type?.Shape is { Rank: > 0 } shape && shape[0].Value is { } fixedBatch && batches.Any(b => b != fixedBatch))
+                throw new GraphException($"{m.Label}: input '{input.Name}' has a fixed batch size of {fixedBatch}; it can only be timed at batch {fixedBatch}");
     }
 
     /// <summary>The first model's random inputs, handed to another model by input position; the

@@ -6,20 +6,28 @@ namespace Spp.Backend.Verification;
 /// Top-1 / top-5 accuracy of a classifier in ONNX Runtime over labeled batches (inputs NCHW, labels
 /// per sample). The rank of the true class counts the classes with a larger logit plus the classes
 /// before it with an equal one, so ties resolve as argmax does (first index wins); a NaN logit for
-/// the true class is a miss.
+/// the true class is a miss. Models exported with a fixed batch size get their last, shorter batch
+/// padded with zeros (<paramref name="fixedBatch"/>), and only the real samples are scored.
 /// </summary>
 public static class AccuracyEvaluator
 {
     public static AccuracyResult Run(OrtModel model, IEnumerable<(float[] Inputs, long[] Dims, int[] Labels)> batches,
-        Action<int>? progress = null, CancellationToken cancel = default)
+        Action<int>? progress = null, int? fixedBatch = null, CancellationToken cancel = default)
     {
         long count = 0, top1 = 0, top5 = 0;
         int classes = 0;
         foreach (var (inputs, dims, labels) in batches)
         {
             cancel.ThrowIfCancellationRequested();
-            var (logits, outDims) = model.RunFloats(inputs, dims);
-            if (outDims.Length != 2 || outDims[0] != labels.Length)
+            var (x, xDims) = (inputs, dims);
+            if (fixedBatch is { } fb && dims[0] < fb)
+            {
+                xDims = [fb, .. dims[1..]];
+                x = new float[inputs.Length / dims[0] * fb];
+                inputs.CopyTo(x, 0);
+            }
+            var (logits, outDims) = model.RunFloats(x, xDims);
+            if (outDims.Length != 2 || outDims[0] != xDims[0])
                 throw new InvalidOperationException($"output has shape [{string.Join(",", outDims)}]; a classifier gives [N, classes] logits");
             classes = (int)outDims[1];
             for (int n = 0; n < labels.Length; n++)

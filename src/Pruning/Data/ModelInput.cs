@@ -3,8 +3,9 @@ using Spp.Graph;
 namespace Spp.Pruning.Data;
 
 /// <summary>What a classifier expects from data: its first input as an image batch [N,C,H,W]
-/// (dims the model leaves open are null) and the width of its first output (the logits).</summary>
-public sealed record ModelInput(string ModelPath, string InputName, int? Channels, int? Height, int? Width, string OutputName, int? Classes)
+/// (dims the model leaves open are null; a fixed batch dim is <see cref="Batch"/>) and the width of
+/// its first output (the logits).</summary>
+public sealed record ModelInput(string ModelPath, string InputName, int? Batch, int? Channels, int? Height, int? Width, string OutputName, int? Classes)
 {
     public static ModelInput Of(Model model, string modelPath)
     {
@@ -16,7 +17,7 @@ public sealed record ModelInput(string ModelPath, string InputName, int? Channel
         var output = g.Outputs.FirstOrDefault() ?? throw new DataFormatException($"{modelPath}: the model has no output");
         var outShape = ShapeInference.Run(g, model.OnnxOpset, batch: 1).TypeOf(output.Name)?.Shape ?? output.Type?.Shape;
         int? classes = outShape is { Rank: 2 } && outShape[1].Value is { } k ? (int)k : null;
-        return new ModelInput(modelPath, input.Name, Dim(shape[1]), Dim(shape[2]), Dim(shape[3]), output.Name, classes);
+        return new ModelInput(modelPath, input.Name, Dim(shape[0]), Dim(shape[1]), Dim(shape[2]), Dim(shape[3]), output.Name, classes);
     }
 
     private static int? Dim(Dim d) => d.Value is { } v ? (int)v : null;
