@@ -1,0 +1,26 @@
+namespace Spp.Backend.Reports;
+
+// The optional sections of a PruneReport. Each is absent (null) when the run did not measure it:
+// the data-free l1 job has no training curves, a run without --val no accuracy.
+
+/// <summary>Accuracy on the validation data before and after pruning (after fine-tuning, if any).</summary>
+public sealed record AccuracyFigures(string Data, long Count, double Top1Before, double? Top5Before, double Top1After, double? Top5After)
+{
+    public double Top1Change => Top1After - Top1Before;
+}
+
+/// <summary>Median and p90 latency of the original and the pruned model at one batch size.</summary>
+public sealed record LatencyPoint(int Batch, double BeforeMedianMs, double BeforeP90Ms, double AfterMedianMs, double AfterP90Ms)
+{
+    /// <summary>Measured speedup: original median over pruned median.</summary>
+    public double Speedup => BeforeMedianMs / AfterMedianMs;
+}
+
+/// <summary>Latency before and after, measured with ONNX Runtime on one provider.</summary>
+public sealed record LatencyFigures(string Provider, int Threads, int Runs, IReadOnlyList<LatencyPoint> Batches);
+
+/// <summary>One point of the training curves; a value is null where it was not measured.</summary>
+public sealed record TrainingPoint(double Epoch, double? TrainLoss, double? TrainTop1, double? ValLoss, double? ValTop1);
+
+/// <summary>The pruning probability of one unit of one group over training steps.</summary>
+public sealed record ProbabilityTrajectory(int Group, int Unit, IReadOnlyList<double> Steps, IReadOnlyList<double> Probabilities);
