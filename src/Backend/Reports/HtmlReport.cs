@@ -65,7 +65,7 @@ public static class HtmlReport
         if (r.Groups.Count > 0)
         {
             h.Append(Plot(ReportPlots.GroupWidths(r.Groups), "Channels of each prunable group before and after pruning."));
-            h.Append("<table>\n<tr><th>group</th><th>before</th><th>after</th><th>kept</th><th>MACs depending</th><th>produced by</th></tr>\n");
+            h.Append("<table>\n<tr><th>group</th><th>before</th><th>after</th><th>kept</th><th>MACs depending</th><th class=\"names\">produced by</th></tr>\n");
             foreach (var g in r.Groups)
                 Row(h, g.Id.ToString(Inv), g.WidthBefore.ToString(Inv), g.WidthAfter.ToString(Inv), $"{100.0 * g.WidthAfter / Math.Max(1, g.WidthBefore):0}%",
                     N(g.MacsDepending), string.Join(", ", g.Producers.Count > 0 ? g.Producers : g.Consumers));
@@ -118,7 +118,7 @@ header p { color: #555; margin-top: 0; }
 table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
 th, td { padding: 0.25em 0.8em; border-bottom: 1px solid #eee; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
-td.names { text-align: left; color: #555; max-width: 28em; overflow-wrap: anywhere; }
+th.names, td.names { text-align: left; color: #555; max-width: 28em; overflow-wrap: anywhere; }
 th { background: #f4f5f7; }
 figure { margin: 1em 0; }
 figure svg { width: 100%; height: auto; }

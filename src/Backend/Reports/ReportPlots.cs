@@ -39,7 +39,8 @@ public static class ReportPlots
         plt.Add.HorizontalLine(macSpeedup, 2, Color.FromHex("#444444"), LinePattern.Dashed);
         plt.Add.HorizontalLine(1, 1, Color.FromHex("#888888"));
         GroupTicks(plt, latency.Batches.Select(b => b.Batch.ToString()).ToList());
-        var legend = new List<(string, Color)> { ("measured", After) };
+        var legend = new List<(string, Color)>();
+        if (latency.Batches.Any(b => b.Speedup >= 1)) legend.Add(("measured", After));
         if (latency.Batches.Any(b => b.Speedup < 1)) legend.Add(("slower than the original", Accent));
         legend.Add(($"MAC speedup {macSpeedup:0.00}x", Color.FromHex("#444444")));
         Legend(plt, [.. legend]);

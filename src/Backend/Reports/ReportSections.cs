@@ -1,3 +1,6 @@
+using Spp.Backend.Runtime;
+using Spp.Backend.Verification;
+
 namespace Spp.Backend.Reports;
 
 // The optional sections of a PruneReport. Each is absent (null) when the run did not measure it:
@@ -7,6 +10,9 @@ namespace Spp.Backend.Reports;
 public sealed record AccuracyFigures(string Data, long Count, double Top1Before, double? Top5Before, double Top1After, double? Top5After)
 {
     public double Top1Change => Top1After - Top1Before;
+
+    public static AccuracyFigures Of(string data, AccuracyResult before, AccuracyResult after) =>
+        new(data, after.Count, before.Top1, before.Top5, after.Top1, after.Top5);
 }
 
 /// <summary>Median and p90 latency of the original and the pruned model at one batch size.</summary>
@@ -17,7 +23,14 @@ public sealed record LatencyPoint(int Batch, double BeforeMedianMs, double Befor
 }
 
 /// <summary>Latency before and after, measured with ONNX Runtime on one provider.</summary>
-public sealed record LatencyFigures(string Provider, int Threads, int Runs, IReadOnlyList<LatencyPoint> Batches);
+public sealed record LatencyFigures(string Provider, int Threads, int Runs, IReadOnlyList<LatencyPoint> Batches)
+{
+    /// <summary>From a bench of [original, pruned].</summary>
+    public static LatencyFigures Of(LatencyResult r) => new(r.Provider.Name, r.Threads, r.Rows.Min(x => x.Models[0].Runs),
+        r.Rows.Select(x => new LatencyPoint(x.Batch, x.Models[0].MedianMs, x.Models[0].P90Ms, x.Models[1].MedianMs, x.Models[1].P90Ms)).ToList());
+
+    public LatencyPoint? At(int batch) => Batches.FirstOrDefault(b => b.Batch == batch);
+}
 
 /// <summary>One point of the training curves; a value is null where it was not measured.</summary>
 public sealed record TrainingPoint(double Epoch, double? TrainLoss, double? TrainTop1, double? ValLoss, double? ValTop1);

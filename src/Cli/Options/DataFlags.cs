@@ -27,9 +27,11 @@ public sealed class DataFlags
         command.Add(Order);
     }
 
-    public Preprocessing For(ModelInput input, ParseResult r) => input.Preprocessing(
+    public PreprocessingFlags Parse(ParseResult r) => new(
         Floats("--mean", r.GetValue(Mean)), Floats("--std", r.GetValue(Std)), ParseSize(r.GetValue(Size)),
         r.GetValue(Order) == "bgr" ? ChannelOrder.Bgr : ChannelOrder.Rgb);
+
+    public Preprocessing For(ModelInput input, ParseResult r) => Parse(r).For(input);
 
     public static IReadOnlyList<float>? Floats(string flag, string? text)
     {

@@ -50,13 +50,13 @@ public sealed class RuntimeFlags
         _ => DeviceRequest.Auto,
     };
 
-    /// <summary>Chooses the provider; commands show it, with the reason, in their results (not as a
-    /// separate line, so that a failure later is still the one line on stderr).</summary>
-    public OrtSettings Resolve(ParseResult r)
+    /// <summary>The checked choice; the provider itself is resolved when a command needs it.</summary>
+    public RuntimeChoice Parse(ParseResult r)
     {
         int threads = r.GetValue(Threads);
         if (threads < 0) throw new UsageException($"--threads {threads}: must be >= 0");
-        var provider = ProviderSelection.Resolve(ParseDevice(r.GetValue(Device)));
-        return new OrtSettings(threads, Levels[r.GetValue(Optimization) ?? "all"], provider);
+        return new RuntimeChoice(ParseDevice(r.GetValue(Device)), threads, Levels[r.GetValue(Optimization) ?? "all"]);
     }
+
+    public OrtSettings Resolve(ParseResult r) => Parse(r).Resolve();
 }

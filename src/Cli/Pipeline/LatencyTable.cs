@@ -12,7 +12,7 @@ public static class LatencyTable
         bool pair = r.Labels.Count > 1;
         var t = new Table().Border(TableBorder.Rounded).Title("[bold]latency[/]");
         t.AddColumn("batch", c => c.RightAligned());
-        t.AddColumn("model");
+        t.AddColumn("model", c => c.NoWrap());
         t.AddColumn("median ms", c => c.RightAligned());
         t.AddColumn("p90 ms", c => c.RightAligned());
         t.AddColumn("images/s", c => c.RightAligned());
@@ -39,7 +39,7 @@ public static class LatencyTable
 
     private static string Speedup(double ratio) => ratio >= 1 ? $"{ratio:0.00}x" : $"[yellow]{ratio:0.00}x[/]";
 
-    private static string Ms(double ms) => ms < 1 ? ms.ToString("0.000") : ms < 100 ? ms.ToString("0.00") : ms.ToString("0.0");
+    public static string Ms(double ms) => ms < 1 ? ms.ToString("0.000") : ms < 100 ? ms.ToString("0.00") : ms.ToString("0.0");
 
     public static object ToJson(LatencyResult r) => new
     {
