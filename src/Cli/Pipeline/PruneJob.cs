@@ -58,6 +58,7 @@ public static class PruneJob
         report = report with { Latency = SlimChecks.Latency(o.Input, model, o.Output, pruned, settings, o.Batch) };
         if (val is not null) report = report with { Accuracy = SlimChecks.Accuracy(o.Input, model, o.Output, pruned, modelInput!, val, settings, o.Batch) };
         Reporting.PrintSummary(report);
+        AnsiConsole.MarkupLine($"ONNX Runtime provider {Markup.Escape(settings.Provider?.ToString() ?? "CPU")}");
         SlimChecks.WarnIfNotFaster(report.Latency, o.Batch);
 
         if (o.ReportPath is not null) AtomicFile.WriteText(o.ReportPath, report.ToJson());
