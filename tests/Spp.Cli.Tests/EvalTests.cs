@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Spp.Backend.Onnx;
 using Spp.Pruning.Data;
 using Spp.TestModels;
 using Spp.TestModels.Data;
@@ -70,6 +71,11 @@ public class EvalTests
             ["labels"] = NpzWriter.Int64s([2], [3, 11]),
         });
         Sppc.AssertBadInput(Sppc.Run("eval", model, "--val", tmp.File("many.npz")), "many.npz", "12 classes", "'logits' has 10");
+
+        var b = new ModelBuilder();
+        b.Output(b.Conv(b.Input("x", 1, 28, 28), 4));
+        OnnxWriter.Write(b.Build(), tmp.File("features.onnx"));
+        Sppc.AssertBadInput(Sppc.Run("eval", tmp.File("features.onnx"), "--val", RepoPaths.Model("resnet20.ref.npz")), "has shape [64,4,28,28]", "classifier");
 
         Sppc.AssertBadInput(Sppc.Run("eval", model, "--val", Demo, "--mean", "0.1,0.2,0.3"), "--mean has 3 values");
         Sppc.AssertBadInput(Sppc.Run("eval", model, "--val", Demo, "--size", "32x32"), "--size 32x32");

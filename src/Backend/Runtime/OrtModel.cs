@@ -87,7 +87,7 @@ public sealed class OrtModel : IDisposable
         using var outputs = _session.Run(_runOptions, [_session.InputNames[0]], [value], [_session.OutputNames[0]]);
         var info = outputs[0].GetTensorTypeAndShape();
         if (info.ElementDataType != TensorElementType.Float)
-            throw new InvalidOperationException($"output '{_session.OutputNames[0]}' is {info.ElementDataType}, not float");
+            throw new GraphException($"output '{_session.OutputNames[0]}' is {info.ElementDataType}, not float");
         return (outputs[0].GetTensorDataAsSpan<float>().ToArray(), info.Shape);
     }
 

@@ -1,4 +1,5 @@
 using Spp.Backend.Runtime;
+using Spp.Graph;
 
 namespace Spp.Backend.Verification;
 
@@ -28,7 +29,7 @@ public static class AccuracyEvaluator
             }
             var (logits, outDims) = model.RunFloats(x, xDims);
             if (outDims.Length != 2 || outDims[0] != xDims[0])
-                throw new InvalidOperationException($"output has shape [{string.Join(",", outDims)}]; a classifier gives [N, classes] logits");
+                throw new GraphException($"output '{model.OutputNames[0]}' has shape [{string.Join(",", outDims)}]; accuracy needs a classifier's [N, classes] logits");
             classes = (int)outDims[1];
             for (int n = 0; n < labels.Length; n++)
             {
@@ -44,7 +45,7 @@ public static class AccuracyEvaluator
 
     private static int Rank(ReadOnlySpan<float> z, int label)
     {
-        if ((uint)label >= (uint)z.Length) throw new ArgumentOutOfRangeException(nameof(label), $"label {label} outside the {z.Length} outputs");
+        if ((uint)label >= (uint)z.Length) throw new GraphException($"label {label} has no logit: the model gives {z.Length} classes");
         float y = z[label];
         if (float.IsNaN(y)) return int.MaxValue;
         int rank = 0;
