@@ -1,4 +1,7 @@
+using Microsoft.ML.OnnxRuntime;
+using Spp.Backend.Runtime;
 using Spp.Graph;
+using Spp.Pruning.Data;
 
 namespace Spp.Cli;
 
@@ -11,13 +14,14 @@ public static class CliRunner
         {
             return body();
         }
-        catch (UsageException e)
+        catch (Exception e) when (e is UsageException or GraphException or DataFormatException or DeviceUnavailableException)
         {
             return Fail(e.Message);
         }
-        catch (GraphException e)
+        catch (OnnxRuntimeException e)
         {
-            return Fail(e.Message);
+            // A session that loaded but failed while running (e.g. out of GPU memory): the user's to fix.
+            return Fail($"ONNX Runtime failed: {OneLine(e.Message)}");
         }
         catch (OperationCanceledException)
         {
@@ -28,7 +32,12 @@ public static class CliRunner
 
     public static int Fail(string message)
     {
-        Console.Error.WriteLine($"sppc: {message}");
+        Console.Error.WriteLine($"sppc: {OneLine(message)}");
         return ExitCodes.BadInput;
     }
+
+    /// <summary>Messages from libraries (System.CommandLine's choices, ORT's errors) can span lines;
+    /// the contract is one line.</summary>
+    public static string OneLine(string message) =>
+        string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -5,6 +5,8 @@ using Spp.Cli.Commands;
 var root = new RootCommand("sppc: ONNX-in / ONNX-out CNN channel pruning with Structured Probabilistic Pruning");
 CompileCommand.Configure(root);
 root.Add(InspectCommand.Create());
+root.Add(EvalCommand.Create());
+root.Add(BenchCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

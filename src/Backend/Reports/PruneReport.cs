@@ -16,7 +16,9 @@ public sealed record ModelFigures(long Params, long Macs, long ConvGemmMacs);
 
 public sealed record ExactnessFigures(double MaxAbsDiff, double RelativeDiff, double Tolerance, IReadOnlyList<long> Batches, bool Passed);
 
-/// <summary>What one pruning run did, as written by <c>--report</c> and shown in the summary table.</summary>
+/// <summary>What one pruning run did, as written by <c>--report</c> (JSON) and <c>--html</c>, and
+/// shown in the summary table. The sections after <see cref="Exactness"/> are optional: null (and
+/// left out of the JSON) when the run did not measure them.</summary>
 public sealed record PruneReport(
     string Input,
     string? Output,
@@ -27,7 +29,11 @@ public sealed record PruneReport(
     ModelFigures After,
     int LockedGroups,
     IReadOnlyList<GroupReport> Groups,
-    ExactnessFigures? Exactness)
+    ExactnessFigures? Exactness,
+    AccuracyFigures? Accuracy = null,
+    LatencyFigures? Latency = null,
+    IReadOnlyList<TrainingPoint>? Training = null,
+    IReadOnlyList<ProbabilityTrajectory>? Probabilities = null)
 {
     public double MacSpeedup => (double)Before.Macs / Math.Max(1, After.Macs);
 

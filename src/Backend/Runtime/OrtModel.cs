@@ -5,8 +5,10 @@ using Spp.Graph;
 
 namespace Spp.Backend.Runtime;
 
-/// <summary>Session settings exposed to users: thread count and graph optimization level.</summary>
-public sealed record OrtSettings(int IntraOpThreads = 0, GraphOptimizationLevel Optimization = GraphOptimizationLevel.ORT_ENABLE_ALL)
+/// <summary>Session settings exposed to users: thread count (0 = ORT's default, one per physical
+/// core), graph optimization level, and the execution provider (null = CPU).</summary>
+public sealed record OrtSettings(int IntraOpThreads = 0, GraphOptimizationLevel Optimization = GraphOptimizationLevel.ORT_ENABLE_ALL,
+    ExecutionProvider? Provider = null)
 {
     public static readonly OrtSettings Default = new();
     /// <summary>No graph rewrites: used by exactness checks so ORT's fusions do not blur the comparison.</summary>
@@ -17,17 +19,31 @@ public sealed record OrtSettings(int IntraOpThreads = 0, GraphOptimizationLevel 
 public sealed class OrtModel : IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
 
-    private OrtModel(InferenceSession session) => _session = session;
+    static OrtModel() => OrtLog.Quiet();
+
+    private OrtModel(InferenceSession session, ExecutionProvider provider) => (_session, Provider) = (session, provider);
+
+    /// <summary>Where this session runs.</summary>
+    public ExecutionProvider Provider { get; }
 
     public IReadOnlyList<string> InputNames => _session.InputNames;
     public IReadOnlyList<string> OutputNames => _session.OutputNames;
 
-    public static OrtModel Load(Model model, OrtSettings? settings = null) =>
-        new(new InferenceSession(OnnxWriter.ToBytes(model), Options(settings ?? OrtSettings.Default)));
+    public static OrtModel Load(Model model, OrtSettings? settings = null)
+    {
+        settings ??= OrtSettings.Default;
+        using var options = Options(settings);
+        return new(new InferenceSession(OnnxWriter.ToBytes(model), options), settings.Provider ?? ExecutionProvider.Cpu);
+    }
 
-    public static OrtModel Load(string path, OrtSettings? settings = null) =>
-        new(new InferenceSession(path, Options(settings ?? OrtSettings.Default)));
+    public static OrtModel Load(string path, OrtSettings? settings = null)
+    {
+        settings ??= OrtSettings.Default;
+        using var options = Options(settings);
+        return new(new InferenceSession(path, options), settings.Provider ?? ExecutionProvider.Cpu);
+    }
 
     private static SessionOptions Options(OrtSettings s)
     {
@@ -38,6 +54,7 @@ public sealed class OrtModel : IDisposable
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (s.IntraOpThreads > 0) o.IntraOpNumThreads = s.IntraOpThreads;
+        if (s.Provider is { IsCuda: true } p) o.AppendExecutionProvider_CUDA(p.DeviceId);
         return o;
     }
 
@@ -53,13 +70,35 @@ public sealed class OrtModel : IDisposable
                 names.Add(name);
                 values.Add(ToOrt(t));
             }
-            using var outputs = _session.Run(new RunOptions(), names, values, _session.OutputNames);
+            using var outputs = _session.Run(_runOptions, names, values, _session.OutputNames);
             return outputs.Select((v, i) => FromOrt(_session.OutputNames[i], v)).ToList();
         }
         finally
         {
             foreach (var v in values) v.Dispose();
         }
+    }
+
+    /// <summary>Runs a single-input model on a float batch without copying it, returning the first
+    /// output as floats with its dims. Used where many batches go through (accuracy).</summary>
+    public (float[] Values, long[] Dims) RunFloats(float[] input, long[] dims)
+    {
+        using var value = OrtValue.CreateTensorValueFromMemory(input, dims);
+        using var outputs = _session.Run(_runOptions, [_session.InputNames[0]], [value], [_session.OutputNames[0]]);
+        var info = outputs[0].GetTensorTypeAndShape();
+        if (info.ElementDataType != TensorElementType.Float)
+            throw new GraphException($"output '{_session.OutputNames[0]}' is {info.ElementDataType}, not float");
+        return (outputs[0].GetTensorDataAsSpan<float>().ToArray(), info.Shape);
+    }
+
+    /// <summary>Inputs turned into ORT values once, for timing runs without conversion costs.</summary>
+    public PreparedInputs Prepare(IReadOnlyDictionary<string, Tensor> inputs) =>
+        new(inputs.Keys.ToArray(), inputs.Values.Select(ToOrt).ToArray());
+
+    /// <summary>One run on prepared inputs; outputs are produced and released (timing only).</summary>
+    public void Run(PreparedInputs inputs)
+    {
+        using var outputs = _session.Run(_runOptions, inputs.Names, inputs.Values, _session.OutputNames);
     }
 
     private static OrtValue ToOrt(Tensor t)
@@ -76,5 +115,9 @@ public sealed class OrtModel : IDisposable
         return new Tensor(name, type, info.Shape, v.GetTensorMutableRawData().ToArray());
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
 }

@@ -1,9 +1,10 @@
 using System.CommandLine;
+using Spp.Cli.Options;
 using Spp.Cli.Pipeline;
 
 namespace Spp.Cli.Commands;
 
-/// <summary>The main job: <c>sppc MODEL --speedup S [--method l1] -o OUT [--report FILE]</c>.</summary>
+/// <summary>The main job: <c>sppc MODEL --speedup S [--method l1] -o OUT [--report FILE] [--html FILE] [--val V]</c>.</summary>
 public static class CompileCommand
 {
     private static readonly string[] Methods = ["l1", "spp", "taylor", "increg"];
@@ -19,8 +20,15 @@ public static class CompileCommand
         var minKeep = new Option<double>("--min-keep") { Description = "smallest share of a group's channels kept", DefaultValueFactory = _ => 0.1 };
         var producerOnly = new Option<bool>("--l1-producer-only") { Description = "l1: rank channels by their producing filters only (Li et al.)" };
         var report = new Option<string?>("--report") { Description = "write the run's report as JSON" };
-        foreach (var s in new Symbol[] { model, speedup, output, method, roundTo, minKeep, producerOnly, report })
+        var html = new Option<string?>("--html") { Description = "write the run's report as one self-contained HTML file with plots" };
+        var val = new Option<string?>("--val") { Description = "labeled data for accuracy before and after (IDX, CIFAR, .npz, image folder)" };
+        var batch = new Option<int>("--batch") { Description = "batch size: accuracy runs and the latency check (which also times batch 1)", DefaultValueFactory = _ => 64 };
+        var runtime = new RuntimeFlags();
+        var data = new DataFlags();
+        foreach (var s in new Symbol[] { model, speedup, output, method, roundTo, minKeep, producerOnly, report, html, val, batch })
             if (s is Option opt) root.Add(opt); else root.Add((Argument)s);
+        runtime.AddTo(root);
+        data.AddTo(root);
 
         root.SetAction(r => CliRunner.Run(() =>
         {
@@ -33,8 +41,10 @@ public static class CompileCommand
             if (!(keep > 0 && keep <= 1)) throw new UsageException($"--min-keep {keep}: must be in (0, 1]");
             string m = r.GetValue(method) ?? "l1";
             if (m != "l1") throw new UsageException($"--method {m}: needs training data (--data), which this build does not support yet; use --method l1");
+            int b = r.GetValue(batch);
+            if (b < 1) throw new UsageException($"--batch {b}: must be >= 1");
             return PruneJob.Run(new PruneOptions(input, r.GetValue(output) ?? DefaultOutput(input), s, m, q, keep,
-                r.GetValue(producerOnly), r.GetValue(report)));
+                r.GetValue(producerOnly), r.GetValue(report), r.GetValue(html), r.GetValue(val), b, runtime.Parse(r), data.Parse(r)));
         }));
     }
 

@@ -1,3 +1,5 @@
+using Spp.Cli.Options;
+
 namespace Spp.Cli.Pipeline;
 
 /// <summary>Everything the main job was asked to do, as parsed from the command line.</summary>
@@ -9,4 +11,9 @@ public sealed record PruneOptions(
     int RoundTo,
     double MinKeep,
     bool L1ProducerOnly,
-    string? ReportPath);
+    string? ReportPath,
+    string? HtmlPath = null,
+    string? ValPath = null,
+    int Batch = 64,
+    RuntimeChoice? Runtime = null,
+    PreprocessingFlags? Data = null);

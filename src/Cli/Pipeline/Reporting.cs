@@ -54,7 +54,16 @@ public static class Reporting
             $"{(double)r.Before.ConvGemmMacs / Math.Max(1, r.After.ConvGemmMacs):0.00}x");
         if (r.Exactness is { } e)
             t.AddRow("exactness (max rel. diff)", "", $"{e.RelativeDiff:E2}", e.Passed ? "[green]pass[/]" : "[red]FAIL[/]");
-        t.Caption($"method {r.Method}, target {r.TargetSpeedup:0.##}x MACs");
+        if (r.Accuracy is { } a)
+        {
+            t.AddRow("top-1 accuracy", $"{a.Top1Before * 100:0.00}%", $"{a.Top1After * 100:0.00}%", $"{a.Top1Change * 100:+0.00;-0.00;0.00} pt");
+            if (a.Top5Before is { } b5 && a.Top5After is { } a5) t.AddRow("top-5 accuracy", $"{b5 * 100:0.00}%", $"{a5 * 100:0.00}%", $"{(a5 - b5) * 100:+0.00;-0.00;0.00} pt");
+        }
+        if (r.Latency is { } l)
+            foreach (var p in l.Batches)
+                t.AddRow($"latency, batch {p.Batch} ({Markup.Escape(l.Provider)})", $"{LatencyTable.Ms(p.BeforeMedianMs)} ms", $"{LatencyTable.Ms(p.AfterMedianMs)} ms",
+                    p.Speedup >= 1 ? $"{p.Speedup:0.00}x" : $"[yellow]{p.Speedup:0.00}x[/]");
+        t.Caption($"method {r.Method}, target {r.TargetSpeedup:0.##}x MACs{(r.Latency is null ? "" : "; latency: median ms")}");
         AnsiConsole.Write(t);
     }
 

@@ -120,12 +120,13 @@ public sealed class TrainingGraph : IDisposable
             var velocity = shared?.Velocity ?? k.Allocate(t.Count);
             if (shared is null) owned.Add(velocity);
             // Weight decay applies to weights (rank >= 2), not to biases and normalisation parameters.
-            parameters.Add(new Parameter(name, t, t.Data, velocity) { Decay = t.Shape.Length >= 2 });
+            // A shared tensor's Data may be a gated copy at this moment: take the owner's master.
+            parameters.Add(new Parameter(name, t, shared?.Master ?? t.Data, velocity) { Decay = t.Shape.Length >= 2 });
         }
         foreach (var name in stateNames) if (tensors.TryGetValue(name, out var t)) state[name] = t;
 
         // Gradients flow from parameters forward: a value needs one when any input of its producer does.
-        foreach (var p in parameters) p.Tensor.Grad = Own(k.Allocate(p.Tensor.Count));
+        foreach (var p in parameters) p.Tensor.Grad ??= Own(k.Allocate(p.Tensor.Count));
         foreach (var kernel in kernels)
         {
             if (!kernel.Inputs.Any(i => i?.NeedsGrad == true)) continue;

@@ -1,0 +1,41 @@
+using Spectre.Console;
+using Spp.Backend.Reports;
+using Spp.Backend.Runtime;
+using Spp.Graph;
+using Spp.Pruning.Data;
+
+namespace Spp.Cli.Pipeline;
+
+/// <summary>What the main job measures on the written model, next to the original: latency (always,
+/// kept to a second or two) and accuracy (with <c>--val</c>).</summary>
+public static class SlimChecks
+{
+    /// <summary>Batch 1 and the user's batch, a few interleaved runs each, at most about a second per
+    /// batch size: enough to tell faster from slower, not a benchmark (that is <c>sppc bench</c>).</summary>
+    public static LatencyFigures Latency(string input, Model original, string output, Model pruned, OrtSettings settings, int batch)
+    {
+        int[] batches = batch == 1 ? [1] : [1, batch];
+        var models = new[] { new BenchModel(input, original), new BenchModel(output, pruned) };
+        var result = Consoles.Progress.Status().Start("timing original and pruned model",
+            _ => LatencyBench.Run(models, settings, new LatencyOptions(batches, Runs: 10, Warmup: 2, SecondsPerBatch: 1.0, MinRuns: 3),
+                m => Sessions.Open(m.Model, m.Label, settings)));
+        return LatencyFigures.Of(result);
+    }
+
+    public static AccuracyFigures Accuracy(string input, Model original, string output, Model pruned, ModelInput modelInput, DataSource val, OrtSettings settings, int batch)
+    {
+        using var a = Sessions.Open(original, input, settings);
+        var before = Evaluation.Accuracy(a, modelInput, val, batch, "accuracy, original");
+        using var b = Sessions.Open(pruned, output, settings);
+        var after = Evaluation.Accuracy(b, modelInput, val, batch, "accuracy, pruned");
+        return AccuracyFigures.Of(val.Path, before, after);
+    }
+
+    /// <summary>The one line a user needs when pruning did not pay off at the batch they run.</summary>
+    public static void WarnIfNotFaster(LatencyFigures latency, int batch)
+    {
+        if (latency.At(batch) is { Speedup: < 1 } p)
+            AnsiConsole.MarkupLine($"[yellow]note:[/] at batch {batch} the pruned model is not faster on {Markup.Escape(latency.Provider)} " +
+                $"({LatencyTable.Ms(p.AfterMedianMs)} ms vs {LatencyTable.Ms(p.BeforeMedianMs)} ms median, {p.Speedup:0.00}x); channel counts that suit the runtime's kernels may help (--round-to 8)");
+    }
+}
