@@ -13,14 +13,21 @@ public static class L1Importance
 {
     public static double[] Of(ChannelAnalysis analysis, ChannelGroup group, bool producerOnly = false)
     {
-        var cache = new Dictionary<string, float[]>();
+        var cache = new Dictionary<string, float[]?>();
+        return Of(analysis, group, name => cache.TryGetValue(name, out var d) ? d
+            : cache[name] = ValueOf(analysis, name) is { } t && t.ElementType.IsFloatingPoint() ? t.ToFloats() : null, producerOnly);
+    }
+
+    /// <summary>The same from current weights (<paramref name="weights"/> gives a tensor's values by
+    /// name, null for tensors it does not hold), e.g. while training.</summary>
+    public static double[] Of(ChannelAnalysis analysis, ChannelGroup group, Func<string, float[]?> weights, bool producerOnly = false)
+    {
         var scores = new double[group.Width];
         foreach (var unit in group.Units)
             foreach (var s in unit.Slices)
             {
                 if (s.Role == SliceRole.Parameter || (producerOnly && s.Role != SliceRole.Producer)) continue;
-                if (ValueOf(analysis, s.Tensor) is not { } t || !t.ElementType.IsFloatingPoint()) continue;
-                if (!cache.TryGetValue(s.Tensor, out var data)) cache[s.Tensor] = data = t.ToFloats();
+                if (weights(s.Tensor) is not { } data || ValueOf(analysis, s.Tensor) is not { } t) continue;
                 scores[unit.Index] += SliceL1(data, t.Dims, s);
             }
         return scores;

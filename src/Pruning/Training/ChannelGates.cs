@@ -100,6 +100,24 @@ public sealed class ChannelGates : IDisposable
         return result;
     }
 
+    /// <summary>IncReg's penalty gradient (spp-spec.md 6.3): grad += λ_c * w on every element of every
+    /// slice of unit c (an element in two units' slices gets both terms).</summary>
+    public void AddRegularization(ReadOnlySpan<float> unitLambda, IBuffer scratch)
+    {
+        foreach (var m in _maps.Where(m => !m.Gate))
+        {
+            var lambda = new float[m.Host.Length];
+            for (int i = 0; i < lambda.Length; i++) lambda[i] = m.Unit[i] < 0 ? 0f : unitLambda[m.Unit[i]];
+            if (lambda.All(v => v == 0)) continue;
+            _k.Upload(lambda, m.Device!);
+            long n = m.Parameter.Tensor.Count;
+            _k.ApplyMask(new AxisMask(m.Device!, m.Inner, m.Host.Length), m.Parameter.Master, scratch, n);
+            var shape = new[] { checked((int)n) };
+            _k.Binary(BinaryOp.Add, new BroadcastDesc(shape, shape, shape), m.Parameter.Tensor.Grad!, scratch, m.Parameter.Tensor.Grad!);
+            _k.Upload(m.Host, m.Device!);   // the buffer is the freeze mask: put it back
+        }
+    }
+
     public void Dispose()
     {
         foreach (var m in _maps)

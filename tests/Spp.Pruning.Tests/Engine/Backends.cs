@@ -15,6 +15,16 @@ public static class Backends
         ["ilgpu-cpu"] = () => KernelBackends.Create("ilgpu-cpu", () => new ReferenceKernels()).Kernels,
     };
 
+    /// <summary>Backends fast enough for whole-model tests (real models forward and backward):
+    /// ILGPU's CPU accelerator interprets the GPU kernels thread by thread and takes minutes there;
+    /// its kernels are proven op by op instead.</summary>
+    public static IEnumerable<string> WholeModel => All.Keys.Where(k => k != "ilgpu-cpu");
+
+    /// <summary>Backends whose results are bit-reproducible (spp's determinism promise is for the
+    /// CPU): ILGPU's CPU accelerator schedules its groups' reductions differently run to run, so
+    /// bit-exact and whole-net finite-difference tests stay on these; its kernels are proven op by op.</summary>
+    public static TheoryData<string> Deterministic => [.. WholeModel];
+
     public static IKernels Create(string name) => All[name]();
 
     public static TheoryData<string> Names => [.. All.Keys];

@@ -14,7 +14,7 @@ public static class RealModels
     public static TheoryData<string, string> ByBackend()
     {
         var data = new TheoryData<string, string>();
-        foreach (var backend in Backends.All.Keys)
+        foreach (var backend in Backends.WholeModel)
             foreach (var f in Files)
                 data.Add(backend, f);
         return data;
