@@ -4,7 +4,8 @@ namespace Spp.Graph.Ops;
 
 /// <summary>Ops whose output has the input's type and shape: activations, normalisations that keep
 /// the shape, Dropout (output 0; its optional mask output has the same shape, bool from opset 10 and
-/// the input's type before), Identity.</summary>
+/// the input's type before), Identity, BatchNormalization (outputs 1 and 2 of training mode: the
+/// running statistics).</summary>
 public sealed class UnaryRule : OpRule
 {
     public override IReadOnlyList<string> OpTypes { get; } =
@@ -21,6 +22,10 @@ public sealed class UnaryRule : OpRule
         if (t is null) return;
         ctx.SetOutput(0, t.ElementType, t.Shape);
         if (ctx.Node.OpType == "Dropout") ctx.SetOutput(1, ctx.Opset < 10 ? t.ElementType : ElementType.Bool, t.Shape);
+        // Training-mode outputs: the updated running mean and variance, shaped as those inputs.
+        if (ctx.Node.OpType == "BatchNormalization")
+            for (int i = 1; i <= 2; i++)
+                if (ctx.InputType(i + 2) is { } s) ctx.SetOutput(i, s.ElementType, s.Shape);
         if (ctx.Node.OpType == "Identity" && ctx.InputValue(0) is { } v) ctx.SetOutputValue(0, v);
     }
 

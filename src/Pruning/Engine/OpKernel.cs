@@ -5,7 +5,7 @@ namespace Spp.Pruning.Engine;
 /// <summary>One node of the training graph with its forward and backward rule, bound to its input
 /// and output tensors (static shapes). Backward adds each input's gradient into its Grad buffer
 /// (always accumulate: a value read by several nodes sums their gradients).</summary>
-public abstract class OpKernel(Node node, TrainTensor[] inputs, TrainTensor[] outputs)
+public abstract class OpKernel(Node node, TrainTensor?[] inputs, TrainTensor[] outputs)
 {
     public Node Node { get; } = node;
     /// <summary>Inputs in node order; an omitted optional input is null.</summary>

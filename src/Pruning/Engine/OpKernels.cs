@@ -1,4 +1,5 @@
 using Spp.Graph;
+using Spp.Pruning.Engine.Ops;
 
 namespace Spp.Pruning.Engine;
 
@@ -12,7 +13,22 @@ public static class OpKernels
     {
         IOpKernelFactory[] all =
         [
-            // Registered by the op families in Engine/Ops.
+            new ConvKernels(),
+            new GemmKernels(),
+            new NormalizationKernels(),
+            new ActivationKernels(),
+            new BinaryKernels(),
+            new SoftmaxKernels(),
+            new PoolKernels(),
+            new ReduceKernels(),
+            new ReshapeKernels(),
+            new TransposeKernels(),
+            new ConcatSplitKernels(),
+            new SliceKernels(),
+            new PadKernels(),
+            new ResizeKernels(),
+            new DropoutKernels(),
+            new LrnKernels(),
         ];
         var map = new Dictionary<string, IOpKernelFactory>();
         foreach (var f in all)

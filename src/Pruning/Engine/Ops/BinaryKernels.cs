@@ -1,0 +1,37 @@
+using Spp.Graph;
+
+namespace Spp.Pruning.Engine.Ops;
+
+/// <summary>Element-wise ops of two broadcast operands (Add, Sub, Mul, Div, Max, Min, PRelu):
+/// <see cref="IKernels.Binary"/> forward, <see cref="IKernels.BinaryBackward"/> summing each
+/// operand's gradient over the axes it was broadcast along. Constant operands (a bias, an SE scale
+/// from an initializer, a PRelu slope stored as a constant) are not trained, except PRelu's slope.</summary>
+public sealed class BinaryKernels : IOpKernelFactory
+{
+    public IReadOnlyList<string> OpTypes { get; } = ["Add", "Sub", "Mul", "Div", "Max", "Min", "PRelu"];
+
+    public IReadOnlyList<int> TrainableInputs(Node node) => node.OpType == "PRelu" ? [1] : [];
+
+    public OpKernel Create(Node node, TrainTensor?[] inputs, TrainTensor[] outputs, KernelBuildContext ctx)
+    {
+        var op = Enum.Parse<BinaryOp>(node.OpType);
+        // Max and Min take any number of inputs; the one-input form is a copy of it.
+        if (inputs.Length == 1 && op is BinaryOp.Max or BinaryOp.Min) inputs = [inputs[0], inputs[0]];
+        if (inputs.Length != 2 || inputs.Any(i => i is null))
+            throw new TrainingException($"node {node}: training supports {node.OpType} of two inputs, not {inputs.Length}");
+        var desc = Shapes.Broadcast(node, outputs[0].Shape, inputs[0]!.Shape, inputs[1]!.Shape);
+        return new BinaryKernel(node, inputs, outputs, op, desc);
+    }
+
+    private sealed class BinaryKernel(Node node, TrainTensor?[] inputs, TrainTensor[] outputs, BinaryOp op, BroadcastDesc desc)
+        : OpKernel(node, inputs, outputs)
+    {
+        public override void Forward(ExecContext ctx) => ctx.K.Binary(op, desc, Inputs[0]!.Data, Inputs[1]!.Data, Outputs[0].Data);
+
+        public override void Backward(ExecContext ctx)
+        {
+            TrainTensor a = Inputs[0]!, b = Inputs[1]!;
+            ctx.K.BinaryBackward(op, desc, a.Data, b.Data, Outputs[0].Grad!, a.Grad, b.Grad);
+        }
+    }
+}

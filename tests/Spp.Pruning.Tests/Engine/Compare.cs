@@ -1,0 +1,22 @@
+namespace Spp.Pruning.Tests.Engine;
+
+/// <summary>Float comparisons relative to the scale of the expected values.</summary>
+public static class Compare
+{
+    /// <summary>Every |actual - expected| is within <paramref name="relative"/> times the largest |expected|.</summary>
+    public static void Close(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double relative, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = 0, worst = 0;
+        int at = -1;
+        for (int i = 0; i < expected.Length; i++) scale = Math.Max(scale, Math.Abs(expected[i]));
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double d = Math.Abs((double)actual[i] - expected[i]);
+            if (double.IsNaN(d)) d = double.PositiveInfinity;
+            if (d > worst) { worst = d; at = i; }
+        }
+        double limit = relative * Math.Max(scale, 1e-6);
+        Assert.True(worst <= limit, $"{what}: element {at} is {(at >= 0 ? actual[at] : 0)}, expected {(at >= 0 ? expected[at] : 0)} (difference {worst:g3} > {limit:g3} = {relative:g2} of scale {scale:g3})");
+    }
+}
