@@ -97,7 +97,7 @@ internal sealed unsafe class ConvPlanes
                     float* p0 = planes + (long)c * ChannelLength + (a * 2) * PlaneLength + (long)yLo * pw;
                     float* u = x + ((long)c * h + yLo * sh + a - s.PadTop) * w - s.PadLeft;
                     for (int y = yLo; y < yHi; y++, p0 += pw, u += (long)sh * w)
-                        BothColumnPhases(u, s.PadLeft, w, p0, p0 + PlaneLength, pw, toPlanes);
+                        BothColumnPhases(u, s.PadLeft, w, p0, p0 + PlaneLength, pw, toPlanes, _colUsed[0], _colUsed[1]);
                 }
                 continue;
             }
@@ -132,9 +132,9 @@ internal sealed unsafe class ConvPlanes
     /// <summary>
     /// Stride 2: one padded row (padded column 0 at u; input columns are [padLeft, padLeft + w)) split
     /// into its even and odd column phases p0, p1 of <paramref name="pw"/> columns, or merged back.
-    /// Masked loads and stores never touch the padding.
+    /// Masked loads and stores never touch the padding. Gathering skips phases no tap reads.
     /// </summary>
-    private static void BothColumnPhases(float* u, int padLeft, int w, float* p0, float* p1, int pw, bool toPlanes)
+    private static void BothColumnPhases(float* u, int padLeft, int w, float* p0, float* p1, int pw, bool toPlanes, bool evenUsed, bool oddUsed)
     {
         for (int q = 0; q < pw; q += 16)
         {
@@ -146,8 +146,8 @@ internal sealed unsafe class ConvPlanes
             {
                 var a = Avx512F.MaskLoad(u + r, lo, Vector512<float>.Zero);
                 var b = Avx512F.MaskLoad(u + r + 16, hi, Vector512<float>.Zero);
-                Simd512.StorePartial(Avx512F.PermuteVar16x32x2(a, s_even, b), p0 + q, lanes);
-                Simd512.StorePartial(Avx512F.PermuteVar16x32x2(a, s_odd, b), p1 + q, lanes);
+                if (evenUsed) Simd512.StorePartial(Avx512F.PermuteVar16x32x2(a, s_even, b), p0 + q, lanes);
+                if (oddUsed) Simd512.StorePartial(Avx512F.PermuteVar16x32x2(a, s_odd, b), p1 + q, lanes);
             }
             else
             {

@@ -44,7 +44,17 @@ internal static unsafe class VectorOps
     /// <summary>y[i] += a.</summary>
     public static void AddScalar(float* y, float a, int n)
     {
-        for (int i = 0; i < n; i++) y[i] += a;
+        if (s_width == 16) AddScalar<Vector512<float>, Simd512>(y, a, n);
+        else if (s_width == 8) AddScalar<Vector256<float>, Simd256>(y, a, n);
+        else for (int i = 0; i < n; i++) y[i] += a;
+    }
+
+    private static void AddScalar<TV, TS>(float* y, float a, int n) where TV : struct where TS : struct, ISimd<TV>
+    {
+        TV va = TS.Splat(a);
+        int i = 0;
+        for (; i <= n - TS.Count; i += TS.Count) TS.Store(TS.Add(TS.Load(y + i), va), y + i);
+        if (i < n) TS.StorePartial(TS.Add(TS.LoadPartial(y + i, n - i), va), y + i, n - i);
     }
 
     /// <summary>Sum of x[i]: lane-wise partial sums, then the lanes, then the tail.</summary>
