@@ -1,4 +1,5 @@
 using Spp.Pruning.Engine;
+using Spp.Pruning.Kernels.Cpu;
 using Spp.Pruning.Kernels.Reference;
 
 namespace Spp.Pruning.Tests.Engine;
@@ -10,6 +11,7 @@ public static class Backends
     public static readonly IReadOnlyDictionary<string, Func<IKernels>> All = new Dictionary<string, Func<IKernels>>
     {
         ["reference"] = () => new ReferenceKernels(),
+        ["cpu"] = () => new CpuKernels(),
     };
 
     public static IKernels Create(string name) => All[name]();
