@@ -9,6 +9,7 @@ public static class Program
     private static readonly (string Name, string Help, Func<string[], int> Run)[] Commands =
     [
         ("gemm", "FMA peak, GEMM and conv forward/backward GFLOP/s of the CPU kernels [--json] [--quick] [--threads N] [--filter TEXT]", GemmBench.Run),
+        ("train", "CPU training backend: resnet20 conv fwd+bwd GFLOP/s at batch 128, element-wise/BN GB/s [--json] [--quick] [--threads N]", TrainBench.Run),
     ];
 
     public static int Main(string[] args)

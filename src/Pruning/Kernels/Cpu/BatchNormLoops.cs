@@ -6,45 +6,47 @@ internal readonly record struct ChannelRuns(long First, long Step, int Runs, int
 
 /// <summary>
 /// Batch normalization of one channel, run by run ([N, C, Spatial]: one run of Spatial floats per image).
-/// Statistics are two-pass (mean, then squared deviations from it, no E[x^2] - mean^2 cancellation); sums
-/// are float vectors over blocks of a run, added in double.
+/// Sums are float vectors over blocks of a run, combined in double in a fixed order.
 /// </summary>
 internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS : struct, ISimdMath<TV>
 {
     private const int Block = 4096;
 
-    public static double Sum(float* x, in ChannelRuns c)
+    /// <summary>(mean, sum of squared deviations from it) in one pass over memory: each block (L1-sized) is
+    /// summed, then its squared deviations from its own mean taken while it is in cache, and the blocks
+    /// are merged in order with Chan et al.'s update (no E[x^2] - mean^2 cancellation anywhere).</summary>
+    public static (double Mean, double SquaredDeviation) Moments(float* x, in ChannelRuns c)
     {
-        double total = 0;
+        double mean = 0, m2 = 0;
+        long seen = 0;
         for (int n = 0; n < c.Runs; n++)
             for (int i = 0; i < c.Length; i += Block)
-                total += VectorOps.Sum(x + c.First + n * c.Step + i, Math.Min(Block, c.Length - i));
-        return total;
+            {
+                float* p = x + c.First + n * c.Step + i;
+                int len = Math.Min(Block, c.Length - i);
+                double blockMean = VectorOps.Sum(p, len) / (double)len;
+                double blockM2 = SquaredDeviation(p, len, (float)blockMean);
+                long total = seen + len;
+                double delta = blockMean - mean;
+                mean += delta * len / total;
+                m2 += blockM2 + delta * delta * seen * len / total;
+                seen = total;
+            }
+        return (mean, m2);
     }
 
-    /// <summary>Sum of (x - mean)^2.</summary>
-    public static double SquaredDeviation(float* x, in ChannelRuns c, float mean)
+    /// <summary>Sum of (x - mean)^2 over one block.</summary>
+    private static double SquaredDeviation(float* p, int length, float mean)
     {
-        TV m = TS.Splat(mean);
-        double total = 0;
-        for (int n = 0; n < c.Runs; n++)
+        TV m = TS.Splat(mean), acc = TS.Zero;
+        for (int i = 0; i < length; i += TS.Count)
         {
-            float* p = x + c.First + n * c.Step;
-            for (int b = 0; b < c.Length; b += Block)
-            {
-                TV acc = TS.Zero;
-                int end = Math.Min(c.Length, b + Block);
-                for (int i = b; i < end; i += TS.Count)
-                {
-                    int count = Math.Min(TS.Count, end - i);
-                    // Masked lanes load 0 and must add 0, not mean^2.
-                    TV d = TS.Select(TS.RangeMask(0, count), TS.Sub(ElementwiseLoops<TV, TS>.Load(p + i, count), m), TS.Zero);
-                    acc = TS.Fma(d, d, acc);
-                }
-                total += TS.Sum(acc);
-            }
+            int count = Math.Min(TS.Count, length - i);
+            // Masked lanes load 0 and must add 0, not mean^2.
+            TV d = TS.Select(TS.RangeMask(0, count), TS.Sub(ElementwiseLoops<TV, TS>.Load(p + i, count), m), TS.Zero);
+            acc = TS.Fma(d, d, acc);
         }
-        return total;
+        return TS.Sum(acc);
     }
 
     /// <summary>y = (x - mean) * scale + shift.</summary>

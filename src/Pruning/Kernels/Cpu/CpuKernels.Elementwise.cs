@@ -66,21 +66,28 @@ public sealed unsafe partial class CpuKernels
     /// <summary>
     /// Adds one operand's gradient into <paramref name="dx"/>. A full-shape operand gets dy times its partial
     /// element by element; a broadcast one gets that product summed over its broadcast axes, through
-    /// scratch, or dy summed straight (times the constant) when the partial is constant (Add, Sub).
+    /// scratch. A constant partial (Add, Sub) needs no product: dy itself is added or summed, times it.
     /// </summary>
     private void OperandGradient(BinaryOp op, in BroadcastDesc d, in StridedLayout layout, bool wrtA, IBuffer a, IBuffer b, IBuffer dy, IBuffer dx)
     {
         int[] shape = wrtA ? d.AShape : d.BShape;
         float* target = Checked(dx, Count(shape));
-        if (shape.AsSpan().SequenceEqual(d.OutShape))
+        bool full = shape.AsSpan().SequenceEqual(d.OutShape);
+        if (BinaryFunctions.ConstantPartial(op, wrtA) is float constant)
+        {
+            // Neither operand is read: dx += constant * dy, summed over the broadcast axes if any.
+            if (full)
+            {
+                nint t = (nint)target, grad = (nint)P(dy);
+                ForRange(d.Count, (s, e) => VectorOps.Axpy((float*)t + s, (float*)grad + s, constant, (int)(e - s)));
+            }
+            else Reduction.Run(new ReduceDesc(d.OutShape, shape, constant), P(dy), target, accumulate: true, DegreeOfParallelism);
+            return;
+        }
+        if (full)
         {
             var job = new BinaryJob(layout, P(a), P(b), P(dy), target, true, DegreeOfParallelism) { WrtA = wrtA };
             BinaryFunctions.Dispatch(op, ref job);
-            return;
-        }
-        if (BinaryFunctions.ConstantPartial(op, wrtA) is float constant)
-        {
-            Reduction.Run(new ReduceDesc(d.OutShape, shape, constant), P(dy), target, accumulate: true, DegreeOfParallelism);
             return;
         }
         float* g = _scratch.Get(KernelScratchSlot.BinaryGradient, d.Count);

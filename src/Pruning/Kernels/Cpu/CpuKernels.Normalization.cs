@@ -33,8 +33,7 @@ public sealed unsafe partial class CpuKernels
             double mean, invStd;
             if (training)
             {
-                mean = BatchNormLoops<TV, TS>.Sum(p.X, ch) / m;
-                double ss = BatchNormLoops<TV, TS>.SquaredDeviation(p.X, ch, (float)mean);
+                (mean, double ss) = BatchNormLoops<TV, TS>.Moments(p.X, ch);
                 invStd = 1 / Math.Sqrt(ss / m + d.Epsilon);
                 p.SaveMean[c] = (float)mean;
                 p.SaveInvStd[c] = (float)invStd;
