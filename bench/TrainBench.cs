@@ -87,13 +87,16 @@ public static class TrainBench
         IBuffer x = Random(k, xs, 1), w = Random(k, ws, 2), y = k.Allocate(ys), dy = Random(k, ys, 3), dx = k.Allocate(xs), dw = k.Allocate(ws);
         double flops = 2.0 * ys * ws / d.Cout;
         var fwd = GemmBench.Time(() => k.ConvForward(d, x, w, null, y), seconds);
-        var data = GemmBench.Time(() => k.ConvBackwardData(d, dy, w, dx, accumulate: true), seconds);
-        var weights = GemmBench.Time(() => k.ConvBackwardWeights(d, x, dy, dw, null, accumulate: true), seconds);
         // Stem: the engine computes no gradient for the network's input.
         bool stem = d.Cin == 3;
+        var data = stem ? default : GemmBench.Time(() => k.ConvBackwardData(d, dy, w, dx, accumulate: true), seconds);
+        // Conv2d overwrites its gradients; accumulating adds a pass through scratch, timed apart here.
+        var overwrite = stem ? default : GemmBench.Time(() => k.ConvBackwardData(d, dy, w, dx, accumulate: false), seconds);
+        var weights = GemmBench.Time(() => k.ConvBackwardWeights(d, x, dy, dw, null, accumulate: true), seconds);
         Row Make(string pass, double t, double f) => new("conv", $"{name} {pass}", f / t / 1e9, "GFLOP/s", 100 * f / t / 1e9 / peak, t * 1e3);
         yield return Make("fwd", fwd.Best, flops);
         if (!stem) yield return Make("dX", data.Best, flops);
+        if (!stem) yield return Make("dX overwriting (no accumulate)", overwrite.Best, flops);
         yield return Make("dW", weights.Best, flops);
         yield return Make("fwd+bwd", fwd.Best + (stem ? 0 : data.Best) + weights.Best, (stem ? 2 : 3) * flops);
         foreach (var b in new[] { x, w, y, dy, dx, dw }) b.Dispose();

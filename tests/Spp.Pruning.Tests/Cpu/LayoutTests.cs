@@ -72,6 +72,7 @@ public sealed class LayoutTests
         ["rows, wide"] = new([200, 1300], [1, 1300], 1),
         ["long runs"] = new([3, 20000], [3, 1], 1),
         ["resnet bias gradient"] = new([32, 16, 1024], [1, 16, 1], 1),
+        ["empty axis reduced"] = new([0, 5], [1, 5], 1),
     };
 
     public static TheoryData<string, bool> ReduceNames() => Theories.WithFlag(Reductions.Keys);

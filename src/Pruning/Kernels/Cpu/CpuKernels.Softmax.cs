@@ -10,14 +10,14 @@ public sealed unsafe partial class CpuKernels
     {
         long count = (long)d.Outer * d.Axis * d.Inner;
         var job = new SoftmaxJob(d, Checked(x, count), null, Checked(y, count), false);
-        ForSoftmaxBlocks(d, ref job);
+        ForSoftmaxBlocks(d, job);
     }
 
     public void SoftmaxBackward(in SoftmaxDesc d, IBuffer y, IBuffer dy, IBuffer dx, bool accumulate)
     {
         long count = (long)d.Outer * d.Axis * d.Inner;
         var job = new SoftmaxJob(d, Checked(y, count), Checked(dy, count), Checked(dx, count), accumulate);
-        ForSoftmaxBlocks(d, ref job);
+        ForSoftmaxBlocks(d, job);
     }
 
     /// <summary>Forward (Dy null): Out = softmax(In). Backward: Out (+)= the gradient, In being the forward's output.</summary>
@@ -35,7 +35,7 @@ public sealed unsafe partial class CpuKernels
         }
     }
 
-    private void ForSoftmaxBlocks(in SoftmaxDesc d, ref SoftmaxJob job)
+    private void ForSoftmaxBlocks(in SoftmaxDesc d, SoftmaxJob job)
     {
         if (UsesVector512) ForSoftmaxBlocks<Vector512<float>, Simd512>(d, job);
         else ForSoftmaxBlocks<Vector256<float>, Simd256>(d, job);

@@ -24,7 +24,14 @@ internal static unsafe class Reduction
     public static void Run(in ReduceDesc d, float* x, float* y, bool accumulate, int degree)
     {
         var layout = Layout(d);
-        if (layout.Count == 0) return;
+        if (layout.Count == 0)
+        {
+            // Nothing to sum: an output that exists (an empty axis was reduced) is 0, or keeps its value.
+            long outputs = 1;
+            foreach (int s in d.OutShape) outputs *= s;
+            if (!accumulate) new Span<float>(y, checked((int)outputs)).Clear();
+            return;
+        }
         if (layout.S1[layout.Rank - 1] == 0) ReduceRuns(layout, d.Scale, x, y, accumulate, degree);
         else ReduceRows(layout, d.Scale, x, y, accumulate, degree);
     }
