@@ -39,7 +39,9 @@ public static class TrainBench
         }
         rows.Add(new("conv", "resnet20 step, all 21 convs fwd+bwd", stepFlops / stepSeconds / 1e9, "GFLOP/s",
             100 * stepFlops / stepSeconds / 1e9 / peak, stepSeconds * 1e3));
-        rows.AddRange(Memory(k, seconds));
+        // resnet20's first-stage activation (8 MiB, the step's largest), then 4x the channels (32 MiB, beyond L3).
+        rows.AddRange(Memory(k, 16, seconds));
+        rows.AddRange(Memory(k, 64, seconds));
 
         if (args.Contains("--json"))
         {
@@ -48,9 +50,9 @@ public static class TrainBench
             return 0;
         }
         Console.WriteLine($"{k.Name}, batch 128");
-        Console.WriteLine($"{"kind",-6} {"shape",-48} {"value",9} {"unit",-8} {"% peak",7} {"ms",9}");
+        Console.WriteLine($"{"kind",-6} {"shape",-58} {"value",9} {"unit",-8} {"% peak",7} {"ms",9}");
         foreach (var r in rows)
-            Console.WriteLine($"{r.Kind,-6} {r.Shape,-48} {r.Value,9:F1} {r.Unit,-8} {(r.Unit == "GFLOP/s" ? r.PercentOfPeak.ToString("F1") : ""),7} {r.Milliseconds,9:F2}");
+            Console.WriteLine($"{r.Kind,-6} {r.Shape,-58} {r.Value,9:F1} {r.Unit,-8} {(r.Unit == "GFLOP/s" ? r.PercentOfPeak.ToString("F1") : ""),7} {r.Milliseconds,9:F2}");
         return 0;
     }
 
@@ -102,18 +104,19 @@ public static class TrainBench
         foreach (var b in new[] { x, w, y, dy, dx, dw }) b.Dispose();
     }
 
-    /// <summary>The memory-bound primitives on resnet20's first-stage activation ([128, 16, 32, 32], 8 MiB).</summary>
-    private static IEnumerable<Row> Memory(CpuKernels k, double seconds)
+    /// <summary>The memory-bound primitives on a [128, channels, 32, 32] activation.</summary>
+    private static IEnumerable<Row> Memory(CpuKernels k, int channels, double seconds)
     {
-        int[] shape = [128, 16, 32, 32], channel = [1, 16, 1, 1];
-        long n = 128L * 16 * 32 * 32;
+        int[] shape = [128, channels, 32, 32], channel = [1, channels, 1, 1];
+        long n = 128L * channels * 32 * 32;
         IBuffer a = Random(k, n, 1), b = Random(k, n, 2), c = Random(k, n, 3), d = Random(k, n, 4);
-        var stats = Enumerable.Range(0, 6).Select(i => Random(k, 16, 10 + i)).ToArray();
-        k.Fill(stats[3], 1, 0, 16);
-        var bn = new BatchNormDesc(128, 16, 1024, 1e-5f, 0.9f);
+        var stats = Enumerable.Range(0, 6).Select(i => Random(k, channels, 10 + i)).ToArray();
+        k.Fill(stats[3], 1, 0, channels);
+        var bn = new BatchNormDesc(128, channels, 1024, 1e-5f, 0.9f);
         var same = new BroadcastDesc(shape, shape, shape);
         var bias = new BroadcastDesc(shape, shape, channel);
-        var pool = k.Allocate(128 * 16);
+        var pool = k.Allocate(128 * channels);
+        int half = channels / 2;
         var sgd = Random(k, 272_474, 5);
         var (sgdGrad, sgdVelocity) = (Random(k, 272_474, 6), Random(k, 272_474, 7));
         var cases = new (string Name, long Floats, Action Body)[]
@@ -126,14 +129,16 @@ public static class TrainBench
             ("Mul backward, per-channel scale", 4 * n, () => k.BinaryBackward(BinaryOp.Mul, bias, a, stats[0], c, d, stats[1])),
             ("BatchNorm forward, training", 2 * n, () => k.BatchNormForward(bn, true, a, stats[0], stats[1], stats[2], stats[3], stats[4], stats[5], b)),
             ("BatchNorm backward, accumulated", 4 * n, () => k.BatchNormBackward(bn, a, b, stats[0], stats[4], stats[5], c, stats[1], stats[2], accumulate: true)),
-            ("Reduce, global average pool", n, () => k.Reduce(new ReduceDesc(shape, [128, 16, 1, 1], 1f / 1024), a, pool, accumulate: false)),
-            ("StridedCopy, channel slice (concat/split)", 2 * n / 2, () => k.StridedCopy(new StridedDesc([128, 8, 1024], 0, [16384, 1024, 1], 8192, [16384, 1024, 1]), a, b, accumulate: false)),
+            ("Reduce, global average pool", n, () => k.Reduce(new ReduceDesc(shape, [128, channels, 1, 1], 1f / 1024), a, pool, accumulate: false)),
+            ("StridedCopy, half the channels (concat/split)", 2 * n / 2, () => k.StridedCopy(
+                new StridedDesc([128, half, 1024], 0, [channels * 1024L, 1024, 1], half * 1024L, [channels * 1024L, 1024, 1]), a, b, accumulate: false)),
             ("Sgd, resnet20 parameters (272k)", 5 * 272_474L, () => k.Sgd(new SgdDesc(272_474, 0.1f, 0.9f, 5e-4f, false), sgd, sgdGrad, sgdVelocity, [])),
         };
         foreach (var (name, floats, body) in cases)
         {
             var t = GemmBench.Time(body, seconds);
-            yield return new Row("memory", name, floats * 4.0 / t.Best / 1e9, "GB/s", 0, t.Best * 1e3);
+            yield return new Row("memory", $"{name} [128,{channels},32,32]", floats * 4.0 / t.Best / 1e9, "GB/s", 0, t.Best * 1e3);
         }
+        foreach (var buffer in new[] { a, b, c, d, pool, sgd, sgdGrad, sgdVelocity }.Concat(stats)) buffer.Dispose();
     }
 }

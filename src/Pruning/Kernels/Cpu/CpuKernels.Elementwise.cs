@@ -65,8 +65,8 @@ public sealed unsafe partial class CpuKernels
 
     /// <summary>
     /// Adds one operand's gradient into <paramref name="dx"/>. A full-shape operand gets dy times its partial
-    /// element by element; a broadcast one gets that product summed over its broadcast axes, through
-    /// scratch. A constant partial (Add, Sub) needs no product: dy itself is added or summed, times it.
+    /// element by element; a broadcast one gets that product summed over its broadcast axes as it is formed
+    /// (never stored). A constant partial (Add, Sub) needs no product: dy itself is added or summed, times it.
     /// </summary>
     private void OperandGradient(BinaryOp op, in BroadcastDesc d, in StridedLayout layout, bool wrtA, IBuffer a, IBuffer b, IBuffer dy, IBuffer dx)
     {
@@ -90,10 +90,34 @@ public sealed unsafe partial class CpuKernels
             BinaryFunctions.Dispatch(op, ref job);
             return;
         }
-        float* g = _scratch.Get(KernelScratchSlot.BinaryGradient, d.Count);
-        var product = new BinaryJob(layout, P(a), P(b), P(dy), g, false, DegreeOfParallelism) { WrtA = wrtA };
-        BinaryFunctions.Dispatch(op, ref product);
-        Reduction.Run(new ReduceDesc(d.OutShape, shape, 1f), g, target, accumulate: true, DegreeOfParallelism);
+        // dy times the partial, summed over the broadcast axes as it is computed: dy at S0, the operand
+        // (also the sum's target) at S1, the other operand at S2.
+        int rank = d.OutShape.Length;
+        Span<long> sy = stackalloc long[rank], sx = stackalloc long[rank], so = stackalloc long[rank];
+        StridedLayout.Strides(d.OutShape, sy);
+        StridedLayout.Strides(shape, sx, broadcast: true);
+        StridedLayout.Strides(wrtA ? d.BShape : d.AShape, so, broadcast: true);
+        var sums = new GradientSumJob(StridedLayout.Create(d.OutShape, sy, sx, so), wrtA, P(wrtA ? a : b), P(wrtA ? b : a), P(dy), target, DegreeOfParallelism);
+        BinaryFunctions.Dispatch(op, ref sums);
+    }
+
+    /// <summary>Target += the sum over broadcast axes of dy times the partial of the operand X (see <see cref="GradientRuns{TF, TV, TS}"/>).</summary>
+    private readonly struct GradientSumJob(in StridedLayout layout, bool wrtA, float* x, float* other, float* dy, float* target, int degree) : IBinaryVisitor
+    {
+        private readonly StridedLayout _layout = layout;
+
+        public void Visit<TF>() where TF : struct, IBinaryFunction
+        {
+            if (UsesVector512) Run<TF, Vector512<float>, Simd512>();
+            else Run<TF, Vector256<float>, Simd256>();
+        }
+
+        private void Run<TF, TV, TS>() where TF : struct, IBinaryFunction where TV : struct where TS : struct, ISimdMath<TV>
+        {
+            int last = _layout.Rank - 1;
+            var source = new GradientRuns<TF, TV, TS>(wrtA, x, _layout.S1[last] != 0, other, _layout.S2[last] != 0, dy);
+            Reduction.Run(_layout, 1f, source, target, accumulate: true, degree);
+        }
     }
 
     private static long Count(int[] shape)

@@ -9,33 +9,30 @@ public sealed unsafe partial class CpuKernels
     public void ApplyMask(in AxisMask m, IBuffer x, IBuffer y, long count)
     {
         // y = x * mask broadcast over [outer, period, inner]: a binary Mul with the mask constant along each run.
-        var layout = MaskLayout(m, count, maskStrides: true);
+        var layout = MaskLayout(m, count);
         var job = new BinaryJob(layout, Checked(x, count), Checked(m.Mask, m.Period), null, Checked(y, count), false, DegreeOfParallelism);
         BinaryFunctions.Dispatch(BinaryOp.Mul, ref job);
     }
 
     public void AxisDot(in AxisMask m, IBuffer a, IBuffer b, IBuffer sums, long count)
     {
-        // The products through scratch, then summed per unit by the reduction (a fixed order per unit).
-        MaskLayout(m, count, maskStrides: false);
-        float* products = _scratch.Get(KernelScratchSlot.BinaryGradient, count);
-        var flat = StridedLayout.Create([checked((int)count)], [1], [1], [1]);
-        var job = new BinaryJob(flat, Checked(a, count), Checked(b, count), null, products, false, DegreeOfParallelism);
-        BinaryFunctions.Dispatch(BinaryOp.Mul, ref job);
-        int outer = (int)(count / (m.Inner * m.Period)), period = (int)m.Period, inner = (int)m.Inner;
-        Reduction.Run(new ReduceDesc([outer, period, inner], [1, period, 1], 1f), products, Checked(sums, m.Period), accumulate: true, DegreeOfParallelism);
+        // a at S0, the unit's sum at S1 (the mask's strides), b at S2: products summed per unit as they are formed.
+        var layout = MaskLayout(m, count);
+        float* pa = Checked(a, count), pb = Checked(b, count), ps = Checked(sums, m.Period);
+        if (UsesVector512) Reduction.Run(layout, 1f, new DotRuns<Vector512<float>, Simd512>(pa, pb), ps, accumulate: true, DegreeOfParallelism);
+        else Reduction.Run(layout, 1f, new DotRuns<Vector256<float>, Simd256>(pa, pb), ps, accumulate: true, DegreeOfParallelism);
     }
 
     /// <summary>The [outer, period, inner] view of a masked tensor of <paramref name="count"/> elements: the tensor's
-    /// strides in S0 and S2, the mask's (0, 1, 0) in S1 when asked.</summary>
-    private static StridedLayout MaskLayout(in AxisMask m, long count, bool maskStrides)
+    /// strides in S0 and S2, the mask's (0, 1, 0) in S1.</summary>
+    private static StridedLayout MaskLayout(in AxisMask m, long count)
     {
         long block = m.Inner * m.Period;
         if (m.Inner < 1 || m.Period < 1 || count % block != 0 || block > int.MaxValue)
             throw new ArgumentException($"axis mask (inner {m.Inner}, period {m.Period}) over {count} elements: the count must be a whole number of mask periods");
         int[] shape = [(int)(count / block), (int)m.Period, (int)m.Inner];
         long[] dense = [block, m.Inner, 1];
-        return StridedLayout.Create(shape, dense, maskStrides ? [0, 1, 0] : dense, dense);
+        return StridedLayout.Create(shape, dense, [0, 1, 0], dense);
     }
 
     public void RandomMask(IBuffer mask, long count, float keep, ulong seed, ulong offset)

@@ -10,8 +10,6 @@ internal enum KernelScratchSlot
     ConvGradient,
     /// <summary>The bias gradient of a convolution computed apart.</summary>
     ConvBiasGradient,
-    /// <summary>A binary op's gradient of a broadcast operand before it is summed over the broadcast axes.</summary>
-    BinaryGradient,
 }
 
 /// <summary>

@@ -3,11 +3,25 @@ using Spp.Pruning.Engine;
 namespace Spp.Pruning.Kernels.Cpu;
 
 /// <summary>
-/// Sums over the axes a <see cref="ReduceDesc"/> reduces. The coalesced input alternates kept and reduced
-/// dims; when the innermost dim is reduced each output is a sum of contiguous runs (parallel over outputs),
-/// when it is kept each output row is a sum of rows (parallel over rows and column chunks). Runs are summed
-/// in float vectors in blocks and the blocks in double, in a fixed order: the result does not depend on the
-/// thread count.
+/// The values a reduction sums, run by run: a run is <c>n</c> consecutive elements along the layout's innermost
+/// dim, starting at offsets o0, o1, o2 of its three stride sets (o1 also locates the output).
+/// </summary>
+internal unsafe interface IRunSource
+{
+    /// <summary>The sum of the run's values.</summary>
+    float Sum(long o0, long o1, long o2, int n);
+    /// <summary>block[j] = (first) or += (otherwise) value j of the run.</summary>
+    void Add(float* block, long o0, long o1, long o2, int n, bool first);
+}
+
+/// <summary>
+/// Sums over the reduced axes of a layout whose S1 strides are 0 on reduced dims and the output's strides
+/// on kept ones. The coalesced dims alternate kept and reduced; when the innermost is reduced each output is a
+/// sum of runs (parallel over outputs), when it is kept each output row is a sum of rows (parallel over rows
+/// and column chunks). Runs are summed in float vectors in blocks and the blocks in double, in a fixed
+/// order: the result does not depend on the thread count. What is summed comes from an
+/// <see cref="IRunSource"/>: the input itself (<see cref="IKernels.Reduce"/>) or a product computed on the
+/// fly (gradients of broadcast operands, per-unit dot products), so no product is written to memory.
 /// </summary>
 internal static unsafe class Reduction
 {
@@ -32,8 +46,16 @@ internal static unsafe class Reduction
             if (!accumulate) new Span<float>(y, checked((int)outputs)).Clear();
             return;
         }
-        if (layout.S1[layout.Rank - 1] == 0) ReduceRuns(layout, d.Scale, x, y, accumulate, degree);
-        else ReduceRows(layout, d.Scale, x, y, accumulate, degree);
+        Run(layout, d.Scale, new InputRuns(x), y, accumulate, degree);
+    }
+
+    /// <summary>y (+)= scale * (the source's values summed over the layout's reduced dims).</summary>
+    public static void Run<TSource>(in StridedLayout layout, float scale, TSource source, float* y, bool accumulate, int degree)
+        where TSource : struct, IRunSource
+    {
+        if (layout.Count == 0) return;
+        if (layout.S1[layout.Rank - 1] == 0) ReduceRuns(layout, scale, source, y, accumulate, degree);
+        else ReduceRows(layout, scale, source, y, accumulate, degree);
     }
 
     /// <summary>Input strides in S0, output strides in S1 (0 on reduced dims), coalesced.</summary>
@@ -58,19 +80,21 @@ internal static unsafe class Reduction
         for (int k = 0; k < upTo; k++)
         {
             if ((l.S1[k] == 0) != reduced) continue;
-            (p.Sizes[p.Rank], p.S0[p.Rank], p.S1[p.Rank]) = (l.Sizes[k], l.S0[k], l.S1[k]);
+            (p.Sizes[p.Rank], p.S0[p.Rank], p.S1[p.Rank], p.S2[p.Rank]) = (l.Sizes[k], l.S0[k], l.S1[k], l.S2[k]);
             p.Rank++;
         }
         return p;
     }
 
-    /// <summary>Innermost dim reduced: output o = sum over the outer reduced positions of a contiguous run.</summary>
-    private static void ReduceRuns(in StridedLayout l, float scale, float* x, float* y, bool accumulate, int degree)
+    /// <summary>Innermost dim reduced: output o = sum over the outer reduced positions of a run.</summary>
+    private static void ReduceRuns<TSource>(in StridedLayout l, float scale, TSource source, float* y, bool accumulate, int degree)
+        where TSource : struct, IRunSource
     {
-        int run = (int)l.Inner;
-        StridedLayout kept = Pick(l, reduced: false, l.Rank), reduced = Pick(l, reduced: true, l.Rank - 1);
+        int last = l.Rank - 1, run = (int)l.Inner;
+        long s0 = l.S0[last], s2 = l.S2[last];
+        StridedLayout kept = Pick(l, reduced: false, l.Rank), reduced = Pick(l, reduced: true, last);
         long outputs = kept.Count, perOutput = reduced.Count;
-        nint xp = (nint)x, yp = (nint)y;
+        nint yp = (nint)y;
         ParallelRanges.For(outputs, degree, Math.Max(1, Grain / (run * perOutput)), (start, end) =>
         {
             var k = new LayoutCursor(kept, start);
@@ -79,22 +103,22 @@ internal static unsafe class Reduction
                 double total = 0;
                 var r = new LayoutCursor(reduced, 0);
                 for (long q = 0; q < perOutput; q++, r.Next())
-                {
-                    float* p = (float*)xp + k.O0 + r.O0;
-                    for (int i = 0; i < run; i += RunBlock) total += VectorOps.Sum(p + i, Math.Min(RunBlock, run - i));
-                }
+                    for (int i = 0; i < run; i += RunBlock)
+                        total += source.Sum(k.O0 + r.O0 + i * s0, k.O1 + r.O1, k.O2 + r.O2 + i * s2, Math.Min(RunBlock, run - i));
                 Write((float*)yp + k.O1, total, scale, accumulate);
             }
         }, align: 1);
     }
 
-    /// <summary>Innermost dim kept: output row = sum over all reduced positions of an input row.</summary>
-    private static void ReduceRows(in StridedLayout l, float scale, float* x, float* y, bool accumulate, int degree)
+    /// <summary>Innermost dim kept: output row = sum over all reduced positions of a row.</summary>
+    private static void ReduceRows<TSource>(in StridedLayout l, float scale, TSource source, float* y, bool accumulate, int degree)
+        where TSource : struct, IRunSource
     {
-        int width = (int)l.Inner, chunks = (width + Columns - 1) / Columns;
-        StridedLayout rows = Pick(l, reduced: false, l.Rank - 1), reduced = Pick(l, reduced: true, l.Rank);
+        int last = l.Rank - 1, width = (int)l.Inner, chunks = (width + Columns - 1) / Columns;
+        long s0 = l.S0[last], s2 = l.S2[last];
+        StridedLayout rows = Pick(l, reduced: false, last), reduced = Pick(l, reduced: true, l.Rank);
         long perRow = reduced.Count;
-        nint xp = (nint)x, yp = (nint)y;
+        nint yp = (nint)y;
         ParallelRanges.For(rows.Count * chunks, degree, Math.Max(1, Grain / ((long)Math.Min(width, Columns) * perRow)), (start, end) =>
         {
             double* totals = stackalloc double[Columns];
@@ -107,9 +131,7 @@ internal static unsafe class Reduction
                 var r = new LayoutCursor(reduced, 0);
                 for (long q = 0; q < perRow; q++, r.Next())
                 {
-                    float* p = (float*)xp + row.O0 + r.O0 + c0;
-                    if (q % RowBlock == 0) VectorOps.Copy(block, p, n);
-                    else VectorOps.Add(block, p, n);
+                    source.Add(block, row.O0 + r.O0 + c0 * s0, row.O1 + r.O1 + c0, row.O2 + r.O2 + c0 * s2, n, first: q % RowBlock == 0);
                     if (q % RowBlock == RowBlock - 1 || q == perRow - 1)
                         for (int j = 0; j < n; j++) totals[j] += block[j];
                 }
@@ -123,5 +145,17 @@ internal static unsafe class Reduction
     {
         float v = (float)(total * scale);
         *y = accumulate ? *y + v : v;
+    }
+
+    /// <summary>The input's own values (at S0 offsets).</summary>
+    private readonly struct InputRuns(float* x) : IRunSource
+    {
+        public float Sum(long o0, long o1, long o2, int n) => VectorOps.Sum(x + o0, n);
+
+        public void Add(float* block, long o0, long o1, long o2, int n, bool first)
+        {
+            if (first) VectorOps.Copy(block, x + o0, n);
+            else VectorOps.Add(block, x + o0, n);
+        }
     }
 }
