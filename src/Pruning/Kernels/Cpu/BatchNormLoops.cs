@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Spp.Pruning.Kernels.Cpu;
 
 /// <summary>A channel of an [N, C, Spatial] tensor: <paramref name="Runs"/> runs of <paramref name="Length"/> floats,
@@ -35,18 +37,25 @@ internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS :
         return (mean, m2);
     }
 
-    /// <summary>Sum of (x - mean)^2 over one block.</summary>
+    /// <summary>Sum of (x - mean)^2 over one block: two FMA chains over full vectors, then the tail.</summary>
     private static double SquaredDeviation(float* p, int length, float mean)
     {
-        TV m = TS.Splat(mean), acc = TS.Zero;
-        for (int i = 0; i < length; i += TS.Count)
+        TV m = TS.Splat(mean), acc0 = TS.Zero, acc1 = TS.Zero;
+        int i = 0;
+        for (; i <= length - 2 * TS.Count; i += 2 * TS.Count)
+        {
+            TV d0 = TS.Sub(TS.Load(p + i), m), d1 = TS.Sub(TS.Load(p + i + TS.Count), m);
+            acc0 = TS.Fma(d0, d0, acc0);
+            acc1 = TS.Fma(d1, d1, acc1);
+        }
+        for (; i < length; i += TS.Count)
         {
             int count = Math.Min(TS.Count, length - i);
             // Masked lanes load 0 and must add 0, not mean^2.
-            TV d = TS.Select(TS.RangeMask(0, count), TS.Sub(ElementwiseLoops<TV, TS>.Load(p + i, count), m), TS.Zero);
-            acc = TS.Fma(d, d, acc);
+            TV d = TS.Select(TS.RangeMask(0, count), TS.Sub(Load(p + i, count), m), TS.Zero);
+            acc0 = TS.Fma(d, d, acc0);
         }
-        return TS.Sum(acc);
+        return TS.Sum(TS.Add(acc0, acc1));
     }
 
     /// <summary>y = (x - mean) * scale + shift.</summary>
@@ -55,13 +64,10 @@ internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS :
         TV m = TS.Splat(mean), s = TS.Splat(scale), t = TS.Splat(shift);
         for (int n = 0; n < c.Runs; n++)
         {
-            long at = c.First + n * c.Step;
-            for (int i = 0; i < c.Length; i += TS.Count)
-            {
-                int count = Math.Min(TS.Count, c.Length - i);
-                TV v = TS.Fma(TS.Sub(ElementwiseLoops<TV, TS>.Load(x + at + i, count), m), s, t);
-                ElementwiseLoops<TV, TS>.Store(v, y + at + i, count);
-            }
+            float* xr = x + c.First + n * c.Step, yr = y + c.First + n * c.Step;
+            int i = 0;
+            for (; i <= c.Length - TS.Count; i += TS.Count) TS.Store(TS.Fma(TS.Sub(TS.Load(xr + i), m), s, t), yr + i);
+            if (i < c.Length) Store(TS.Fma(TS.Sub(Load(xr + i, c.Length - i), m), s, t), yr + i, c.Length - i);
         }
     }
 
@@ -72,20 +78,29 @@ internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS :
         double sdy = 0, sdyx = 0;
         for (int n = 0; n < c.Runs; n++)
         {
-            long at = c.First + n * c.Step;
+            float* xr = x + c.First + n * c.Step, gr = dy + c.First + n * c.Step;
             for (int b = 0; b < c.Length; b += Block)
             {
-                TV a0 = TS.Zero, a1 = TS.Zero;
-                int end = Math.Min(c.Length, b + Block);
-                for (int i = b; i < end; i += TS.Count)
+                TV s0 = TS.Zero, s1 = TS.Zero, p0 = TS.Zero, p1 = TS.Zero;
+                int end = Math.Min(c.Length, b + Block), i = b;
+                for (; i <= end - 2 * TS.Count; i += 2 * TS.Count)
+                {
+                    TV g0 = TS.Load(gr + i), g1 = TS.Load(gr + i + TS.Count);
+                    s0 = TS.Add(s0, g0);
+                    s1 = TS.Add(s1, g1);
+                    p0 = TS.Fma(g0, TS.Sub(TS.Load(xr + i), m), p0);
+                    p1 = TS.Fma(g1, TS.Sub(TS.Load(xr + i + TS.Count), m), p1);
+                }
+                for (; i < end; i += TS.Count)
                 {
                     int count = Math.Min(TS.Count, end - i);
-                    TV g = ElementwiseLoops<TV, TS>.Load(dy + at + i, count);
-                    a0 = TS.Add(a0, g);
-                    a1 = TS.Fma(g, TS.Sub(ElementwiseLoops<TV, TS>.Load(x + at + i, count), m), a1);
+                    // Masked lanes of dy are 0, so they add 0 to both sums.
+                    TV g = Load(gr + i, count);
+                    s0 = TS.Add(s0, g);
+                    p0 = TS.Fma(g, TS.Sub(Load(xr + i, count), m), p0);
                 }
-                sdy += TS.Sum(a0);
-                sdyx += TS.Sum(a1);
+                sdy += TS.Sum(TS.Add(s0, s1));
+                sdyx += TS.Sum(TS.Add(p0, p1));
             }
         }
         return (sdy, sdyx);
@@ -94,18 +109,29 @@ internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS :
     /// <summary>dx (+)= a * dy + b * (x - mean) + k.</summary>
     public static void InputGradient(float* x, float* dy, float* dx, in ChannelRuns c, float mean, float a, float b, float k, bool accumulate)
     {
-        TV m = TS.Splat(mean), va = TS.Splat(a), vb = TS.Splat(b), vk = TS.Splat(k);
+        var f = new GradientFactors(TS.Splat(mean), TS.Splat(a), TS.Splat(b), TS.Splat(k));
         for (int n = 0; n < c.Runs; n++)
         {
             long at = c.First + n * c.Step;
-            for (int i = 0; i < c.Length; i += TS.Count)
-            {
-                int count = Math.Min(TS.Count, c.Length - i);
-                TV centered = TS.Sub(ElementwiseLoops<TV, TS>.Load(x + at + i, count), m);
-                TV g = TS.Fma(va, ElementwiseLoops<TV, TS>.Load(dy + at + i, count), TS.Fma(vb, centered, vk));
-                if (accumulate) g = TS.Add(ElementwiseLoops<TV, TS>.Load(dx + at + i, count), g);
-                ElementwiseLoops<TV, TS>.Store(g, dx + at + i, count);
-            }
+            int i = 0;
+            for (; i <= c.Length - TS.Count; i += TS.Count) InputGradientStep(x + at + i, dy + at + i, dx + at + i, TS.Count, f, accumulate);
+            if (i < c.Length) InputGradientStep(x + at + i, dy + at + i, dx + at + i, c.Length - i, f, accumulate);
         }
     }
+
+    private readonly record struct GradientFactors(TV Mean, TV A, TV B, TV K);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputGradientStep(float* x, float* dy, float* dx, int count, in GradientFactors f, bool accumulate)
+    {
+        TV g = TS.Fma(f.A, Load(dy, count), TS.Fma(f.B, TS.Sub(Load(x, count), f.Mean), f.K));
+        if (accumulate) g = TS.Add(Load(dx, count), g);
+        Store(g, dx, count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Load(float* p, int count) => ElementwiseLoops<TV, TS>.Load(p, count);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(TV v, float* p, int count) => ElementwiseLoops<TV, TS>.Store(v, p, count);
 }
