@@ -49,7 +49,7 @@ public static class GemmBench
         if (json)
         {
             var doc = new { threads, kernel = Sgemm.BestKernel.ToString(), peakGflops = peak, rows };
-            Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+            Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
         }
         else
         {

@@ -6,10 +6,13 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// <summary>
 /// NCHW float32 2-d convolution forward and backward (see <see cref="Conv2dShape"/> for layouts).
 /// Per image and group, the input is laid out as padded phase planes (<see cref="ConvPlanes"/>) whose
-/// contiguous runs are the rows of the im2col matrix: forward is a GEMM reading those rows, grad input a
-/// GEMM into a column matrix added back onto the planes (col2im as flat adds), grad weight dot products
-/// of output-gradient rows with the same runs. Groups with one input channel and few outputs
-/// (depthwise) use direct SIMD weighted sums instead of GEMMs.
+/// contiguous runs are the rows of the im2col matrix, so no im2col matrix is built: forward is a GEMM
+/// reading those rows in place (weights packed once per call); grad input is W^T * dY added straight
+/// onto zeroed planes through row pointers (or, when a GEMM is split over threads or a group has under 8
+/// channels, into a column matrix added back as flat runs), then cropped to the input; grad weight is
+/// dot products of output-gradient rows with the same runs. Groups with one input channel and few
+/// outputs (depthwise) skip GEMMs: stride 1 runs directly on the unpadded planes with masked vector
+/// loads (<see cref="DepthwiseConv2d"/>), other strides as weighted sums of the plane runs.
 /// Images are spread over threads; weight gradients are summed per fixed image chunk and reduced in
 /// chunk order, so results are deterministic for a fixed degree of parallelism.
 /// Gradient outputs are overwritten. An empty bias / gradBias span means no bias.

@@ -16,7 +16,7 @@ public enum SgemmKernel
 /// k x n, C is m x n. With transA, A is stored k x m (op(A) = A^T); likewise B. Leading dimensions are
 /// row strides of the stored matrices. beta == 0 overwrites C without reading it (NaNs in C vanish).
 /// Packed and cache-blocked (BLIS-style KC/MC/NC blocking, per-thread reusable pack buffers) with an
-/// FMA register micro-kernel (8 x 48 on Vector512, 6 x 16 on Vector256, 4 x 4 scalar). Two shapes take
+/// FMA register micro-kernel (8 x 48 or, for small n, 8 x 32 on Vector512, 6 x 16 on Vector256, 4 x 4 scalar). Two shapes take
 /// other routes: with at most 32 rows of op(A) a non-transposed B is read in place (each element is
 /// used too few times to repay packing), and A * B^T with a long k and a side of at most 64 runs as
 /// register-tiled dot products (<see cref="SgemmInnerProduct"/>). Multi-threaded over blocks of C;
@@ -123,9 +123,15 @@ public static unsafe class Sgemm
             SgemmPacking.PackA(transA, a, lda, 0, m, pc, Math.Min(KC, k - pc), mr, dst + pc * mPadded);
     }
 
+    /// <summary>
+    /// 32-column panels when they pad a small n less than 48-column ones (n = 56: 64 vs 96). Both
+    /// kernels sum each element in the same order, so the choice never changes a result.
+    /// </summary>
+    private static bool NarrowPanels(int n) => n < 1024 && (n + 31) / 32 * 32 < (n + 47) / 48 * 48;
+
     private static int MicroKernelRows(SgemmKernel kind) => kind switch
     {
-        SgemmKernel.Vector512 => Vector512Kernel.MR,
+        SgemmKernel.Vector512 => Vector512Kernel<ThreeVectors>.MR,
         SgemmKernel.Vector256 => Vector256Kernel.MR,
         _ => ScalarKernel.MR,
     };
@@ -160,7 +166,8 @@ public static unsafe class Sgemm
     {
         switch (kind)
         {
-            case SgemmKernel.Vector512: Run<Vector512Kernel>(g, threads); break;
+            case SgemmKernel.Vector512 when NarrowPanels(g.N): Run<Vector512Kernel<TwoVectors>>(g, threads); break;
+            case SgemmKernel.Vector512: Run<Vector512Kernel<ThreeVectors>>(g, threads); break;
             case SgemmKernel.Vector256: Run<Vector256Kernel>(g, threads); break;
             default: Run<ScalarKernel>(g, threads); break;
         }

@@ -27,11 +27,32 @@ internal static class MicroKernelMath
         beta == 0f ? acc * alpha : MathF.FusedMultiplyAdd(acc, alpha, c * beta);
 }
 
-/// <summary>8 x 48 kernel on Vector512 FMA: 24 accumulators, 3 B vectors and one broadcast of 32 registers.</summary>
-internal readonly unsafe struct Vector512Kernel : IGemmMicroKernel
+/// <summary>Panel width of the Vector512 kernel, in vectors: a compile-time constant per instantiation.</summary>
+internal interface IPanelWidth
+{
+    static abstract bool Three { get; }
+}
+
+/// <summary>48 columns: the widest panel that fits the registers (24 accumulators).</summary>
+internal readonly struct ThreeVectors : IPanelWidth
+{
+    public static bool Three => true;
+}
+
+/// <summary>32 columns: less zero padding when n is small (a 7 x 9 extended conv output is 63 columns).</summary>
+internal readonly struct TwoVectors : IPanelWidth
+{
+    public static bool Three => false;
+}
+
+/// <summary>
+/// 8 x 48 (or 8 x 32) kernel on Vector512 FMA: 24 (16) accumulators, 3 (2) B vectors and one broadcast
+/// of 32 registers. The width is a type argument, so the JIT compiles each variant without branches.
+/// </summary>
+internal readonly unsafe struct Vector512Kernel<TW> : IGemmMicroKernel where TW : struct, IPanelWidth
 {
     public static int MR => 8;
-    public static int NR => 48;
+    public static int NR => TW.Three ? 48 : 32;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float** b, nint bOffset, float** c, nint cOffset, float alpha, float beta)
@@ -45,23 +66,31 @@ internal readonly unsafe struct Vector512Kernel : IGemmMicroKernel
             float* row = b[p] + bOffset;
             var b0 = Vector512.Load(row);
             var b1 = Vector512.Load(row + 16);
-            var b2 = Vector512.Load(row + 32);
+            var b2 = TW.Three ? Vector512.Load(row + 32) : default;
             var x = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01); c02 = Vector512.FusedMultiplyAdd(x, b2, c02);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            if (TW.Three) c02 = Vector512.FusedMultiplyAdd(x, b2, c02);
             x = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11); c12 = Vector512.FusedMultiplyAdd(x, b2, c12);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            if (TW.Three) c12 = Vector512.FusedMultiplyAdd(x, b2, c12);
             x = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21); c22 = Vector512.FusedMultiplyAdd(x, b2, c22);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            if (TW.Three) c22 = Vector512.FusedMultiplyAdd(x, b2, c22);
             x = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31); c32 = Vector512.FusedMultiplyAdd(x, b2, c32);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            if (TW.Three) c32 = Vector512.FusedMultiplyAdd(x, b2, c32);
             x = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41); c42 = Vector512.FusedMultiplyAdd(x, b2, c42);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            if (TW.Three) c42 = Vector512.FusedMultiplyAdd(x, b2, c42);
             x = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51); c52 = Vector512.FusedMultiplyAdd(x, b2, c52);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            if (TW.Three) c52 = Vector512.FusedMultiplyAdd(x, b2, c52);
             x = Vector512.Create(a[6]);
-            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61); c62 = Vector512.FusedMultiplyAdd(x, b2, c62);
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            if (TW.Three) c62 = Vector512.FusedMultiplyAdd(x, b2, c62);
             x = Vector512.Create(a[7]);
-            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71); c72 = Vector512.FusedMultiplyAdd(x, b2, c72);
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            if (TW.Three) c72 = Vector512.FusedMultiplyAdd(x, b2, c72);
             a += 8;
         }
         var va = Vector512.Create(alpha);
@@ -85,13 +114,13 @@ internal readonly unsafe struct Vector512Kernel : IGemmMicroKernel
         {
             (x0 * alpha).Store(c);
             (x1 * alpha).Store(c + 16);
-            (x2 * alpha).Store(c + 32);
+            if (TW.Three) (x2 * alpha).Store(c + 32);
         }
         else
         {
             Vector512.FusedMultiplyAdd(x0, alpha, Vector512.Load(c) * beta).Store(c);
             Vector512.FusedMultiplyAdd(x1, alpha, Vector512.Load(c + 16) * beta).Store(c + 16);
-            Vector512.FusedMultiplyAdd(x2, alpha, Vector512.Load(c + 32) * beta).Store(c + 32);
+            if (TW.Three) Vector512.FusedMultiplyAdd(x2, alpha, Vector512.Load(c + 32) * beta).Store(c + 32);
         }
     }
 }
