@@ -5,10 +5,12 @@ namespace Spp.Pruning.Engine;
 /// seed gives the same mask on the CPU, on ILGPU's CPU accelerator and on CUDA. Pure 64-bit integer
 /// arithmetic in static methods without classes or arrays, so ILGPU can compile it into kernels.
 ///
-/// Definition: Uniform(seed, index) = (Mix(Mix(seed) + index * 0x9E3779B97F4A7C15) >> 40) * 2^-24,
-/// where Mix is SplitMix64's finaliser (Steele, Lea, Flood 2014). The result has 24 random bits, all
-/// exactly representable in a float, in [0, 1). Seeds are mixed first so that neighbouring seeds do
-/// not give shifted copies of the same stream.
+/// Definition (all arithmetic modulo 2^64, G = 0x9E3779B97F4A7C15):
+/// Bits(seed, index) = Mix(Mix(seed + G) + (index + 1) * G), Uniform = (Bits >> 40) * 2^-24, where Mix
+/// is SplitMix64's finaliser (Steele, Lea, Flood 2014): element index of SplitMix64's stream started
+/// from state Mix(seed + G). The result has 24 random bits, all exactly representable in a float, in
+/// [0, 1). The seed is mixed first so that neighbouring seeds do not give shifted copies of one
+/// stream, and the + G keeps seed 0 and index 0 off Mix's fixed point at 0.
 /// </summary>
 public static class CounterRandom
 {
@@ -23,7 +25,7 @@ public static class CounterRandom
     }
 
     /// <summary>The 64 random bits of element <paramref name="index"/> of stream <paramref name="seed"/>.</summary>
-    public static ulong Bits(ulong seed, ulong index) => Mix(Mix(seed) + index * Golden);
+    public static ulong Bits(ulong seed, ulong index) => Mix(Mix(seed + Golden) + (index + 1) * Golden);
 
     /// <summary>A uniform float in [0, 1) with 24 random bits.</summary>
     public static float Uniform(ulong seed, ulong index) => (Bits(seed, index) >> 40) * (1.0f / 16777216.0f);

@@ -34,7 +34,7 @@ public interface IKernels : IDisposable
 
     void Binary(BinaryOp op, in BroadcastDesc d, IBuffer a, IBuffer b, IBuffer y);
     /// <summary>Adds the gradients of both operands (summed over their broadcast axes) into da and db;
-    /// either may be null when not needed.</summary>
+    /// either may be null when not needed, and both may be the same buffer (x * x).</summary>
     void BinaryBackward(BinaryOp op, in BroadcastDesc d, IBuffer a, IBuffer b, IBuffer dy, IBuffer? da, IBuffer? db);
 
     void StridedCopy(in StridedDesc d, IBuffer source, IBuffer destination, bool accumulate);

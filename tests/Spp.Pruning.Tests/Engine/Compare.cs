@@ -3,8 +3,10 @@ namespace Spp.Pruning.Tests.Engine;
 /// <summary>Float comparisons relative to the scale of the expected values.</summary>
 public static class Compare
 {
-    /// <summary>Every |actual - expected| is within <paramref name="relative"/> times the largest |expected|.</summary>
-    public static void Close(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double relative, string what)
+    /// <summary>Every |actual - expected| is within <paramref name="relative"/> times the largest
+    /// |expected|, or times <paramref name="minScale"/> when that is larger (for tensors that are
+    /// zero up to rounding).</summary>
+    public static void Close(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double relative, string what, double minScale = 1e-6)
     {
         Assert.Equal(expected.Length, actual.Length);
         double scale = 0, worst = 0;
@@ -16,7 +18,7 @@ public static class Compare
             if (double.IsNaN(d)) d = double.PositiveInfinity;
             if (d > worst) { worst = d; at = i; }
         }
-        double limit = relative * Math.Max(scale, 1e-6);
+        double limit = relative * Math.Max(scale, minScale);
         Assert.True(worst <= limit, $"{what}: element {at} is {(at >= 0 ? actual[at] : 0)}, expected {(at >= 0 ? expected[at] : 0)} (difference {worst:g3} > {limit:g3} = {relative:g2} of scale {scale:g3})");
     }
 }
