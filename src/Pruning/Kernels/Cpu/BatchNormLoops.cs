@@ -71,7 +71,8 @@ internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS :
         }
     }
 
-    /// <summary>(sum of dy, sum of dy * (x - mean)).</summary>
+    /// <summary>(sum of dy, sum of dy * (x - mean)). The first is summed in double lanes (<see cref="WideSum"/>):
+    /// it is the bias gradient, zero in exact arithmetic when a shift-invariant layer follows.</summary>
     public static (double Dy, double DyCentered) GradientSums(float* x, float* dy, in ChannelRuns c, float mean)
     {
         TV m = TS.Splat(mean);
@@ -81,52 +82,24 @@ internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS :
             float* xr = x + c.First + n * c.Step, gr = dy + c.First + n * c.Step;
             for (int b = 0; b < c.Length; b += Block)
             {
-                TV s0 = TS.Zero, s1 = TS.Zero, p0 = TS.Zero, p1 = TS.Zero;
+                TV p0 = TS.Zero, p1 = TS.Zero;
                 int end = Math.Min(c.Length, b + Block), i = b;
                 for (; i <= end - 2 * TS.Count; i += 2 * TS.Count)
                 {
-                    TV g0 = TS.Load(gr + i), g1 = TS.Load(gr + i + TS.Count);
-                    s0 = TS.Add(s0, g0);
-                    s1 = TS.Add(s1, g1);
-                    p0 = TS.Fma(g0, TS.Sub(TS.Load(xr + i), m), p0);
-                    p1 = TS.Fma(g1, TS.Sub(TS.Load(xr + i + TS.Count), m), p1);
+                    p0 = TS.Fma(TS.Load(gr + i), TS.Sub(TS.Load(xr + i), m), p0);
+                    p1 = TS.Fma(TS.Load(gr + i + TS.Count), TS.Sub(TS.Load(xr + i + TS.Count), m), p1);
                 }
+                // Masked lanes of dy are 0, so they add 0.
                 for (; i < end; i += TS.Count)
                 {
                     int count = Math.Min(TS.Count, end - i);
-                    // Masked lanes of dy are 0, so they add 0 to both sums.
-                    TV g = Load(gr + i, count);
-                    s0 = TS.Add(s0, g);
-                    p0 = TS.Fma(g, TS.Sub(Load(xr + i, count), m), p0);
+                    p0 = TS.Fma(Load(gr + i, count), TS.Sub(Load(xr + i, count), m), p0);
                 }
-                sdy += TS.Sum(TS.Add(s0, s1));
+                sdy += WideSum.Sum(gr + b, end - b);
                 sdyx += TS.Sum(TS.Add(p0, p1));
             }
         }
         return (sdy, sdyx);
-    }
-
-    /// <summary>dx (+)= a * dy + b * (x - mean) + k.</summary>
-    public static void InputGradient(float* x, float* dy, float* dx, in ChannelRuns c, float mean, float a, float b, float k, bool accumulate)
-    {
-        var f = new GradientFactors(TS.Splat(mean), TS.Splat(a), TS.Splat(b), TS.Splat(k));
-        for (int n = 0; n < c.Runs; n++)
-        {
-            long at = c.First + n * c.Step;
-            int i = 0;
-            for (; i <= c.Length - TS.Count; i += TS.Count) InputGradientStep(x + at + i, dy + at + i, dx + at + i, TS.Count, f, accumulate);
-            if (i < c.Length) InputGradientStep(x + at + i, dy + at + i, dx + at + i, c.Length - i, f, accumulate);
-        }
-    }
-
-    private readonly record struct GradientFactors(TV Mean, TV A, TV B, TV K);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputGradientStep(float* x, float* dy, float* dx, int count, in GradientFactors f, bool accumulate)
-    {
-        TV g = TS.Fma(f.A, Load(dy, count), TS.Fma(f.B, TS.Sub(Load(x, count), f.Mean), f.K));
-        if (accumulate) g = TS.Add(Load(dx, count), g);
-        Store(g, dx, count);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -3,7 +3,7 @@ using Spp.Pruning.Engine;
 namespace Spp.Pruning.Kernels.Cpu;
 
 /// <summary>Convolutions on <see cref="Conv2d"/>. Conv2d overwrites its gradients, so an accumulating call
-/// computes into scratch and adds it on (one extra pass over the gradient).</summary>
+/// computes into scratch and adds it on (one extra pass over the gradient). Bias gradients are reductions.</summary>
 public sealed unsafe partial class CpuKernels
 {
     internal static Conv2dShape Shape(in ConvDesc d) => new(d.N, d.Cin, d.H, d.W, d.Cout, d.Kh, d.Kw)
@@ -39,13 +39,13 @@ public sealed unsafe partial class CpuKernels
     {
         var s = Shape(d);
         var weights = Span(dw, s.WeightLength);
-        var bias = dbias is null ? default : Span(dbias, s.OutChannels);
         var weightResult = accumulate ? Scratch(KernelScratchSlot.ConvGradient, s.WeightLength) : weights;
-        var biasResult = accumulate && dbias is not null ? Scratch(KernelScratchSlot.ConvBiasGradient, s.OutChannels) : bias;
-        Conv2d.BackwardWeights(s, Span(x, s.InputLength), Span(dy, s.OutputLength), weightResult, biasResult, DegreeOfParallelism);
-        if (!accumulate) return;
-        AddInto(weights, weightResult);
-        AddInto(bias, biasResult);
+        Conv2d.BackwardWeights(s, Span(x, s.InputLength), Span(dy, s.OutputLength), weightResult, default, DegreeOfParallelism);
+        if (accumulate) AddInto(weights, weightResult);
+        // The bias gradient as a reduction, summed in double: before batch normalization it is zero in exact
+        // arithmetic, and float sums would leave noise the size of the terms (Conv2d sums in float).
+        if (dbias is not null)
+            Reduction.Run(new ReduceDesc([d.N, d.Cout, d.OutH * d.OutW], [1, d.Cout, 1], 1f), P(dy), Checked(dbias, d.Cout), accumulate, DegreeOfParallelism);
     }
 
     /// <summary>The first <paramref name="length"/> floats of the buffer (it must hold them).</summary>

@@ -82,8 +82,12 @@ public sealed unsafe partial class CpuKernels
             p.DGamma[c] = (float)(p.DGamma[c] + sdyx);
             p.DBeta[c] = (float)(p.DBeta[c] + sdy);
             // dx = gamma * invStd / m * (m * dy - sum(dy) - xhat * sum(dy * xhat)), xhat = (x - mean) * invStd.
-            BatchNormLoops<TV, TS>.InputGradient(p.X, p.Dy, p.Dx, ch, mean,
-                (float)(g * invStd), (float)(-g * invStd * invStd * sdyx / m), (float)(-g * invStd * sdy / m), accumulate);
+            double a = g * invStd, b = -g * invStd * invStd * sdyx / m, k = -g * invStd * sdy / m;
+            for (int n = 0; n < ch.Runs; n++)
+            {
+                long at = ch.First + n * ch.Step;
+                BatchNormInputGradient.Run(p.X + at, p.Dy + at, p.Dx + at, ch.Length, mean, a, b, k, accumulate);
+            }
         });
     }
 

@@ -8,8 +8,6 @@ internal enum KernelScratchSlot
 {
     /// <summary>A convolution gradient computed apart, then added to the one being accumulated.</summary>
     ConvGradient,
-    /// <summary>The bias gradient of a convolution computed apart.</summary>
-    ConvBiasGradient,
 }
 
 /// <summary>

@@ -21,7 +21,7 @@ internal readonly unsafe struct GradientRuns<TF, TV, TS>(bool wrtA, float* x, bo
         return count == TS.Count ? g : TS.Select(TS.RangeMask(0, count), g, TS.Zero);
     }
 
-    public float Sum(long o0, long o1, long o2, int n)
+    public double Sum(long o0, long o1, long o2, int n)
     {
         // Two accumulators over full vectors (independent add chains), then the masked tail.
         TV acc0 = TS.Zero, acc1 = TS.Zero;
@@ -50,7 +50,7 @@ internal readonly unsafe struct GradientRuns<TF, TV, TS>(bool wrtA, float* x, bo
 /// <summary>a * b with a at S0 and b at S2 offsets, both runs.</summary>
 internal readonly unsafe struct DotRuns<TV, TS>(float* a, float* b) : IRunSource where TV : struct where TS : struct, ISimdMath<TV>
 {
-    public float Sum(long o0, long o1, long o2, int n)
+    public double Sum(long o0, long o1, long o2, int n)
     {
         // Two accumulators over full vectors (independent FMA chains), then the masked tail.
         float* pa = a + o0, pb = b + o2;

@@ -9,7 +9,7 @@ namespace Spp.Pruning.Kernels.Cpu;
 internal unsafe interface IRunSource
 {
     /// <summary>The sum of the run's values.</summary>
-    float Sum(long o0, long o1, long o2, int n);
+    double Sum(long o0, long o1, long o2, int n);
     /// <summary>block[j] = (first) or += (otherwise) value j of the run.</summary>
     void Add(float* block, long o0, long o1, long o2, int n, bool first);
 }
@@ -19,7 +19,8 @@ internal unsafe interface IRunSource
 /// on kept ones. The coalesced dims alternate kept and reduced; when the innermost is reduced each output is a
 /// sum of runs (parallel over outputs), when it is kept each output row is a sum of rows (parallel over rows
 /// and column chunks). Runs are summed in float vectors in blocks and the blocks in double, in a fixed
-/// order: the result does not depend on the thread count. What is summed comes from an
+/// order: the result does not depend on the thread count (plain inputs are summed in double lanes
+/// throughout, see <see cref="WideSum"/>). What is summed comes from an
 /// <see cref="IRunSource"/>: the input itself (<see cref="IKernels.Reduce"/>) or a product computed on the
 /// fly (gradients of broadcast operands, per-unit dot products), so no product is written to memory.
 /// </summary>
@@ -147,10 +148,10 @@ internal static unsafe class Reduction
         *y = accumulate ? *y + v : v;
     }
 
-    /// <summary>The input's own values (at S0 offsets).</summary>
+    /// <summary>The input's own values (at S0 offsets), summed in double lanes (see <see cref="WideSum"/>).</summary>
     private readonly struct InputRuns(float* x) : IRunSource
     {
-        public float Sum(long o0, long o1, long o2, int n) => VectorOps.Sum(x + o0, n);
+        public double Sum(long o0, long o1, long o2, int n) => WideSum.Sum(x + o0, n);
 
         public void Add(float* block, long o0, long o1, long o2, int n, bool first)
         {
