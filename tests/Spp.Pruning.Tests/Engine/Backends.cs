@@ -1,5 +1,6 @@
 using Spp.Pruning.Engine;
 using Spp.Pruning.Kernels;
+using Spp.Pruning.Kernels.Cpu;
 using Spp.Pruning.Kernels.Reference;
 
 namespace Spp.Pruning.Tests.Engine;
@@ -11,6 +12,7 @@ public static class Backends
     public static readonly IReadOnlyDictionary<string, Func<IKernels>> All = new Dictionary<string, Func<IKernels>>
     {
         ["reference"] = () => new ReferenceKernels(),
+        ["cpu"] = () => new CpuKernels(),
         // ILGPU's kernels on its CPU accelerator: the GPU code path, proven without a GPU.
         ["ilgpu-cpu"] = () => KernelBackends.Create("ilgpu-cpu", () => new ReferenceKernels()).Kernels,
     };

@@ -32,7 +32,7 @@ internal unsafe interface ISimd<TV> where TV : struct
     static abstract float Sum(TV x);
 }
 
-internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
+internal readonly unsafe partial struct Simd512 : ISimd<Vector512<float>>
 {
     public static int Count => 16;
     public static Vector512<float> Zero => Vector512<float>.Zero;
@@ -64,7 +64,7 @@ internal readonly unsafe struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> x) => Vector512.Sum(x);
 }
 
-internal readonly unsafe struct Simd256 : ISimd<Vector256<float>>
+internal readonly unsafe partial struct Simd256 : ISimd<Vector256<float>>
 {
     public static int Count => 8;
     public static Vector256<float> Zero => Vector256<float>.Zero;

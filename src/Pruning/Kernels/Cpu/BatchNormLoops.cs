@@ -1,0 +1,110 @@
+using System.Runtime.CompilerServices;
+
+namespace Spp.Pruning.Kernels.Cpu;
+
+/// <summary>A channel of an [N, C, Spatial] tensor: <paramref name="Runs"/> runs of <paramref name="Length"/> floats,
+/// run n starting at First + n * Step.</summary>
+internal readonly record struct ChannelRuns(long First, long Step, int Runs, int Length);
+
+/// <summary>
+/// Batch normalization of one channel, run by run ([N, C, Spatial]: one run of Spatial floats per image).
+/// Sums are float vectors over blocks of a run, combined in double in a fixed order.
+/// </summary>
+internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS : struct, ISimdMath<TV>
+{
+    private const int Block = 4096;
+
+    /// <summary>(mean, sum of squared deviations from it) in one pass over memory: each block (L1-sized) is
+    /// summed, then its squared deviations from its own mean taken while it is in cache, and the blocks
+    /// are merged in order with Chan et al.'s update (no E[x^2] - mean^2 cancellation anywhere).</summary>
+    public static (double Mean, double SquaredDeviation) Moments(float* x, in ChannelRuns c)
+    {
+        double mean = 0, m2 = 0;
+        long seen = 0;
+        for (int n = 0; n < c.Runs; n++)
+            for (int i = 0; i < c.Length; i += Block)
+            {
+                float* p = x + c.First + n * c.Step + i;
+                int len = Math.Min(Block, c.Length - i);
+                double blockMean = VectorOps.Sum(p, len) / (double)len;
+                double blockM2 = SquaredDeviation(p, len, (float)blockMean);
+                long total = seen + len;
+                double delta = blockMean - mean;
+                mean += delta * len / total;
+                m2 += blockM2 + delta * delta * seen * len / total;
+                seen = total;
+            }
+        return (mean, m2);
+    }
+
+    /// <summary>Sum of (x - mean)^2 over one block: two FMA chains over full vectors, then the tail.</summary>
+    private static double SquaredDeviation(float* p, int length, float mean)
+    {
+        TV m = TS.Splat(mean), acc0 = TS.Zero, acc1 = TS.Zero;
+        int i = 0;
+        for (; i <= length - 2 * TS.Count; i += 2 * TS.Count)
+        {
+            TV d0 = TS.Sub(TS.Load(p + i), m), d1 = TS.Sub(TS.Load(p + i + TS.Count), m);
+            acc0 = TS.Fma(d0, d0, acc0);
+            acc1 = TS.Fma(d1, d1, acc1);
+        }
+        for (; i < length; i += TS.Count)
+        {
+            int count = Math.Min(TS.Count, length - i);
+            // Masked lanes load 0 and must add 0, not mean^2.
+            TV d = TS.Select(TS.RangeMask(0, count), TS.Sub(Load(p + i, count), m), TS.Zero);
+            acc0 = TS.Fma(d, d, acc0);
+        }
+        return TS.Sum(TS.Add(acc0, acc1));
+    }
+
+    /// <summary>y = (x - mean) * scale + shift.</summary>
+    public static void Normalize(float* x, float* y, in ChannelRuns c, float mean, float scale, float shift)
+    {
+        TV m = TS.Splat(mean), s = TS.Splat(scale), t = TS.Splat(shift);
+        for (int n = 0; n < c.Runs; n++)
+        {
+            float* xr = x + c.First + n * c.Step, yr = y + c.First + n * c.Step;
+            int i = 0;
+            for (; i <= c.Length - TS.Count; i += TS.Count) TS.Store(TS.Fma(TS.Sub(TS.Load(xr + i), m), s, t), yr + i);
+            if (i < c.Length) Store(TS.Fma(TS.Sub(Load(xr + i, c.Length - i), m), s, t), yr + i, c.Length - i);
+        }
+    }
+
+    /// <summary>(sum of dy, sum of dy * (x - mean)). The first is summed in double lanes (<see cref="WideSum"/>):
+    /// it is the bias gradient, zero in exact arithmetic when a shift-invariant layer follows.</summary>
+    public static (double Dy, double DyCentered) GradientSums(float* x, float* dy, in ChannelRuns c, float mean)
+    {
+        TV m = TS.Splat(mean);
+        double sdy = 0, sdyx = 0;
+        for (int n = 0; n < c.Runs; n++)
+        {
+            float* xr = x + c.First + n * c.Step, gr = dy + c.First + n * c.Step;
+            for (int b = 0; b < c.Length; b += Block)
+            {
+                TV p0 = TS.Zero, p1 = TS.Zero;
+                int end = Math.Min(c.Length, b + Block), i = b;
+                for (; i <= end - 2 * TS.Count; i += 2 * TS.Count)
+                {
+                    p0 = TS.Fma(TS.Load(gr + i), TS.Sub(TS.Load(xr + i), m), p0);
+                    p1 = TS.Fma(TS.Load(gr + i + TS.Count), TS.Sub(TS.Load(xr + i + TS.Count), m), p1);
+                }
+                // Masked lanes of dy are 0, so they add 0.
+                for (; i < end; i += TS.Count)
+                {
+                    int count = Math.Min(TS.Count, end - i);
+                    p0 = TS.Fma(Load(gr + i, count), TS.Sub(Load(xr + i, count), m), p0);
+                }
+                sdy += WideSum.Sum(gr + b, end - b);
+                sdyx += TS.Sum(TS.Add(p0, p1));
+            }
+        }
+        return (sdy, sdyx);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Load(float* p, int count) => ElementwiseLoops<TV, TS>.Load(p, count);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(TV v, float* p, int count) => ElementwiseLoops<TV, TS>.Store(v, p, count);
+}
