@@ -22,13 +22,14 @@ public static class CompileCommand
         var report = new Option<string?>("--report") { Description = "write the run's report as JSON" };
         var html = new Option<string?>("--html") { Description = "write the run's report as one self-contained HTML file with plots" };
         var val = new Option<string?>("--val") { Description = "labeled data for accuracy before and after (IDX, CIFAR, .npz, image folder)" };
-        var batch = new Option<int>("--batch") { Description = "batch size: accuracy runs and the latency check (which also times batch 1)", DefaultValueFactory = _ => 64 };
         var runtime = new RuntimeFlags();
         var data = new DataFlags();
-        foreach (var s in new Symbol[] { model, speedup, output, method, roundTo, minKeep, producerOnly, report, html, val, batch })
+        var training = new TrainingFlags();
+        foreach (var s in new Symbol[] { model, speedup, output, method, roundTo, minKeep, producerOnly, report, html, val })
             if (s is Option opt) root.Add(opt); else root.Add((Argument)s);
         runtime.AddTo(root);
         data.AddTo(root);
+        training.AddTo(root);
 
         root.SetAction(r => CliRunner.Run(() =>
         {
@@ -39,12 +40,16 @@ public static class CompileCommand
             if (q < 1) throw new UsageException($"--round-to {q}: must be >= 1");
             double keep = r.GetValue(minKeep);
             if (!(keep > 0 && keep <= 1)) throw new UsageException($"--min-keep {keep}: must be in (0, 1]");
-            string m = r.GetValue(method) ?? "l1";
-            if (m != "l1") throw new UsageException($"--method {m}: needs training data (--data), which this build does not support yet; use --method l1");
-            int b = r.GetValue(batch);
+            string? dataPath = r.GetValue(training.Data);
+            string m = r.GetValue(method) ?? (dataPath is null ? "l1" : "spp");
+            if (m != "l1" && dataPath is null) throw new UsageException($"--method {m}: needs training data (--data); without data only --method l1 runs");
+            int b = r.GetValue(training.TrainBatch);
             if (b < 1) throw new UsageException($"--batch {b}: must be >= 1");
-            return PruneJob.Run(new PruneOptions(input, r.GetValue(output) ?? DefaultOutput(input), s, m, q, keep,
-                r.GetValue(producerOnly), r.GetValue(report), r.GetValue(html), r.GetValue(val), b, runtime.Parse(r), data.Parse(r)));
+            var options = new PruneOptions(input, r.GetValue(output) ?? DefaultOutput(input), s, m, q, keep,
+                r.GetValue(producerOnly), r.GetValue(report), r.GetValue(html), r.GetValue(val), b, runtime.Parse(r), data.Parse(r));
+            if (dataPath is null) return PruneJob.Run(options);
+            var device = r.GetValue(runtime.Device) ?? "auto";
+            return TrainPruneJob.Run(options, training.Parse(r), dataPath, device, CancellationToken.None);
         }));
     }
 
