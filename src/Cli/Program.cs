@@ -7,6 +7,7 @@ CompileCommand.Configure(root);
 root.Add(InspectCommand.Create());
 root.Add(EvalCommand.Create());
 root.Add(BenchCommand.Create());
+root.Add(FinetuneCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
