@@ -1,0 +1,67 @@
+using Spp.Backend.Reports;
+using Spp.Frontend;
+using Spp.Graph;
+using Spp.TestModels;
+
+namespace Spp.Cli.Tests;
+
+/// <summary>The main job with training data and `sppc finetune`, end to end on the demo data (a
+/// few steps only: the point is the pipeline, not the accuracy).</summary>
+public class TrainingJobTests
+{
+    private static readonly string Train = RepoPaths.Model("data/train-images-idx3-ubyte.gz");
+    private static readonly string Val = RepoPaths.Model("data/t10k-images-idx3-ubyte.gz");
+
+    [Theory]
+    [InlineData("spp")]
+    [InlineData("taylor")]
+    [InlineData("increg")]
+    [InlineData("l1")]
+    public void PrunesWhileTrainingAndWritesAVerifiedModel(string method)
+    {
+        using var tmp = RepoPaths.Temp();
+        string output = tmp.File("slim.onnx"), report = tmp.File("r.json");
+        var r = Sppc.Run(RepoPaths.Model("resnet20.bn.onnx"), "--speedup", "2", "--method", method, "--data", Train, "--val", Val,
+            "--mean", "0.2860", "--std", "0.3530", "--epochs", "0.05", "--batch", "32", "-o", output, "--report", report);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var written = OnnxReader.Read(output);
+        double speedup = (double)MacCount.PerSample(OnnxReader.Read(RepoPaths.Model("resnet20.bn.onnx")).Graph, 13) / MacCount.PerSample(written.Graph, 13);
+        Assert.InRange(speedup, 2.0, 2.06);
+        var rep = PruneReport.FromJson(File.ReadAllText(report));
+        Assert.Equal(method, rep.Method);
+        Assert.True(rep.Exactness!.Passed);
+        Assert.NotEmpty(rep.Training!);
+        Assert.NotNull(rep.Accuracy);
+        Assert.True(rep.Accuracy!.Top1After > 0.2, $"top-1 after {rep.Accuracy.Top1After}");
+        Assert.Equal(rep.Groups.Sum(g => g.WidthBefore - g.WidthAfter), rep.Groups.Sum(g => g.RemovedUnits.Count));
+    }
+
+    [Fact]
+    public void UnlabeledDataWithoutDistillIsABadInput()
+    {
+        using var tmp = RepoPaths.Temp();
+        string output = tmp.File("x.onnx");
+        var r = Sppc.Run(RepoPaths.Model("resnet20.bn.onnx"), "--speedup", "2", "--method", "spp", "-o", output);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--data", r.Stderr);
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void FinetuneTrainsAndKeepsTheStructure()
+    {
+        using var tmp = RepoPaths.Temp();
+        string output = tmp.File("ft.onnx");
+        var r = Sppc.Run("finetune", RepoPaths.Model("resnet20.bn.onnx"), "--data", Train, "--mean", "0.2860", "--std", "0.3530",
+            "--epochs", "0.05", "--batch", "32", "-o", output);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var before = OnnxReader.Read(RepoPaths.Model("resnet20.bn.onnx"));
+        var after = OnnxReader.Read(output);
+        Assert.Equal(MacCount.PerSample(before.Graph, 13), MacCount.PerSample(after.Graph, 13));
+        // Weights moved, and BN running statistics were written back.
+        var w = before.Graph.Initializers.Values.First(t => t.Dims.Length == 4);
+        Assert.NotEqual(w.RawData, after.Graph.Initializers[w.Name].RawData);
+        var mean = before.Graph.Nodes.First(n => n.OpType == "BatchNormalization").Inputs[3];
+        Assert.NotEqual(before.Graph.Initializers[mean].RawData, after.Graph.Initializers[mean].RawData);
+    }
+}
