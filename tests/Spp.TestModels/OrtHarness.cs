@@ -9,7 +9,7 @@ namespace Spp.TestModels;
 public static class OrtHarness
 {
     public static Dictionary<string, Tensor> RandomInputs(Model m, long batch, int seed) =>
-        m.Graph.RealInputs.ToDictionary(i => i.Name, i => ModelBuilder.RandomInput(i, batch, seed));
+        Spp.Backend.Verification.RandomInputs.For(m.Graph, batch, seed);
 
     public static List<Tensor> Run(Model m, IReadOnlyDictionary<string, Tensor> inputs, OrtSettings? settings = null)
     {

@@ -16,16 +16,7 @@ public static class PruneJob
 {
     public static int Run(PruneOptions o)
     {
-        ModelFiles.CheckOutput(o.Input, o.Output);
-        if (o.ReportPath is not null) ModelFiles.CheckOutput(o.Input, o.ReportPath);
-        if (o.HtmlPath is not null) ModelFiles.CheckOutput(o.Input, o.HtmlPath);
-        var model = ModelFiles.Load(o.Input);
-        if (o.Speedup == 1)
-        {
-            ModelFiles.Save(model, o.Output);
-            Console.Out.WriteLine($"wrote {o.Output} (unchanged, --speedup 1)");
-            return ExitCodes.Ok;
-        }
+        if (JobStart.LoadOrCopy(o) is not { } model) return ExitCodes.Ok;
 
         // Validation data and the device are checked before any pruning work, so a typo fails fast.
         var modelInput = o.ValPath is null ? null : ModelInput.Of(model, o.Input);
@@ -39,9 +30,7 @@ public static class PruneJob
         }
         catch (UnreachableSpeedupException e)
         {
-            throw new UsageException(e.ReachableSpeedup <= 1
-                ? $"{o.Input}: nothing to prune: {e.Message}"
-                : $"--speedup {o.Speedup}: {e.Message}");
+            throw JobStart.Unreachable(o, e);
         }
         var (pruned, masked) = (result.Pruned, result.MaskedOriginal);
         var exact = ExactnessCheck.Run(masked, pruned);

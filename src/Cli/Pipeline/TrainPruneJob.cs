@@ -21,15 +21,7 @@ public static class TrainPruneJob
 {
     public static int Run(PruneOptions o, TrainingOptions t, string dataPath, string device, CancellationToken cancel)
     {
-        ModelFiles.CheckOutput(o.Input, o.Output);
-        foreach (var extra in new[] { o.ReportPath, o.HtmlPath }.OfType<string>()) ModelFiles.CheckOutput(o.Input, extra);
-        var model = ModelFiles.Load(o.Input);
-        if (o.Speedup == 1)
-        {
-            ModelFiles.Save(model, o.Output);
-            Console.Out.WriteLine($"wrote {o.Output} (unchanged, --speedup 1)");
-            return ExitCodes.Ok;
-        }
+        if (JobStart.LoadOrCopy(o) is not { } model) return ExitCodes.Ok;
 
         var modelInput = ModelInput.Of(model, o.Input);
         var pre = (o.Data ?? Options.PreprocessingFlags.None).For(modelInput);
@@ -55,7 +47,7 @@ public static class TrainPruneJob
         }
         catch (UnreachableSpeedupException e)
         {
-            throw new UsageException(e.ReachableSpeedup <= 1 ? $"{o.Input}: nothing to prune: {e.Message}" : $"--speedup {o.Speedup}: {e.Message}");
+            throw JobStart.Unreachable(o, e);
         }
         var targets = analysis.PrunableGroups.ToDictionary(g => g.Id, allocation.RemovedUnits);
 
