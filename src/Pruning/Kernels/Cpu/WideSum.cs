@@ -13,20 +13,24 @@ internal static unsafe class WideSum
 {
     public static double Sum(float* p, int n)
     {
-        Vector256<double> a0 = Vector256<double>.Zero, a1 = Vector256<double>.Zero;
+        // Four independent add chains over 16 floats per step, then 8, then the masked tail.
+        Vector256<double> a0 = Vector256<double>.Zero, a1 = a0, a2 = a0, a3 = a0;
         int i = 0;
-        for (; i <= n - 8; i += 8)
+        for (; i <= n - 16; i += 16)
         {
-            var (lo, hi) = Vector256.Widen(Vector256.Load(p + i));
+            var (l0, h0) = Vector256.Widen(Vector256.Load(p + i));
+            var (l1, h1) = Vector256.Widen(Vector256.Load(p + i + 8));
+            a0 += l0;
+            a1 += h0;
+            a2 += l1;
+            a3 += h1;
+        }
+        for (; i < n; i += 8)
+        {
+            var (lo, hi) = Vector256.Widen(n - i >= 8 ? Vector256.Load(p + i) : Simd256.LoadPartial(p + i, n - i));
             a0 += lo;
             a1 += hi;
         }
-        if (i < n)
-        {
-            var (lo, hi) = Vector256.Widen(Simd256.LoadPartial(p + i, n - i));
-            a0 += lo;
-            a1 += hi;
-        }
-        return Vector256.Sum(a0 + a1);
+        return Vector256.Sum((a0 + a1) + (a2 + a3));
     }
 }
