@@ -60,8 +60,8 @@ public sealed unsafe partial class CpuKernels
             X = Checked(x, count), Dy = Checked(dy, count), Gamma = Checked(gamma, d.C), SaveMean = Checked(saveMean, d.C),
             SaveInvStd = Checked(saveInvStd, d.C), Dx = Checked(dx, count), DGamma = Checked(dgamma, d.C), DBeta = Checked(dbeta, d.C),
         };
-        if (UsesVector512) BatchNormBackward<Vector512<float>, Simd512>(d, p, accumulate);
-        else BatchNormBackward<Vector256<float>, Simd256>(d, p, accumulate);
+        if (UsesVector512) BatchNormBackward<Vector512<float>, Vector512<double>, Simd512>(d, p, accumulate);
+        else BatchNormBackward<Vector256<float>, Vector256<double>, Simd256>(d, p, accumulate);
     }
 
     private struct BatchNormGradients
@@ -69,7 +69,8 @@ public sealed unsafe partial class CpuKernels
         public float* X, Dy, Gamma, SaveMean, SaveInvStd, Dx, DGamma, DBeta;
     }
 
-    private void BatchNormBackward<TV, TS>(BatchNormDesc d, BatchNormGradients p, bool accumulate) where TV : struct where TS : struct, ISimdMath<TV>
+    private void BatchNormBackward<TV, TD, TS>(BatchNormDesc d, BatchNormGradients p, bool accumulate)
+        where TV : struct where TD : struct where TS : struct, IWideSimd<TV, TD>
     {
         long m = (long)d.N * d.Spatial;
         ForChannels(d, c =>
@@ -81,12 +82,13 @@ public sealed unsafe partial class CpuKernels
             double sdyx = sdyCentered * invStd;
             p.DGamma[c] = (float)(p.DGamma[c] + sdyx);
             p.DBeta[c] = (float)(p.DBeta[c] + sdy);
-            // dx = gamma * invStd / m * (m * dy - sum(dy) - xhat * sum(dy * xhat)), xhat = (x - mean) * invStd.
+            // dx = gamma * invStd / m * (m * dy - sum(dy) - xhat * sum(dy * xhat)), xhat = (x - mean) * invStd,
+            // in double lanes (see WideLoops: its channel sum must cancel).
             double a = g * invStd, b = -g * invStd * invStd * sdyx / m, k = -g * invStd * sdy / m;
             for (int n = 0; n < ch.Runs; n++)
             {
                 long at = ch.First + n * ch.Step;
-                BatchNormInputGradient.Run(p.X + at, p.Dy + at, p.Dx + at, ch.Length, mean, a, b, k, accumulate);
+                WideLoops<TV, TD, TS>.BatchNormInputGradient(p.X + at, p.Dy + at, p.Dx + at, ch.Length, mean, a, b, k, accumulate);
             }
         });
     }
