@@ -3,7 +3,12 @@ using Spp.Pruning.Engine;
 
 namespace Spp.Pruning.Kernels.Cpu;
 
-/// <summary>Batch normalization, parallel over channels (each channel's statistics are one thread's, in a fixed order).</summary>
+/// <summary>
+/// Batch normalization in two sweeps: per-channel statistics, parallel over channels (each channel's sums are
+/// one thread's, in a fixed order), into per-channel coefficients; then the element-wise pass in memory
+/// order, parallel over (n, c) planes, each plane with its channel's coefficients (a plane-order sweep
+/// streams better than a channel's runs, which are Spatial floats apart by C * Spatial).
+/// </summary>
 public sealed unsafe partial class CpuKernels
 {
     public void BatchNormForward(in BatchNormDesc d, bool training, IBuffer x, IBuffer gamma, IBuffer beta,
@@ -27,6 +32,8 @@ public sealed unsafe partial class CpuKernels
     private void BatchNormForward<TV, TS>(BatchNormDesc d, bool training, BatchNormPointers p) where TV : struct where TS : struct, ISimdMath<TV>
     {
         long m = (long)d.N * d.Spatial;
+        // Per channel: mean, scale, shift.
+        float* coefficients = _scratch.Get(KernelScratchSlot.BatchNormCoefficients, 3L * d.C);
         ForChannels(d, c =>
         {
             var ch = ChannelOf(d, c);
@@ -47,7 +54,12 @@ public sealed unsafe partial class CpuKernels
                 mean = p.RunningMean[c];
                 invStd = 1 / Math.Sqrt(p.RunningVar[c] + (double)d.Epsilon);
             }
-            BatchNormLoops<TV, TS>.Normalize(p.X, p.Y, ch, (float)mean, (float)(p.Gamma[c] * invStd), p.Beta[c]);
+            (coefficients[c], coefficients[d.C + c], coefficients[2 * d.C + c]) = ((float)mean, (float)(p.Gamma[c] * invStd), p.Beta[c]);
+        });
+        ForPlanes(d, (plane, c) =>
+        {
+            long at = plane * d.Spatial;
+            BatchNormLoops<TV, TS>.Normalize(p.X + at, p.Y + at, d.Spatial, coefficients[c], coefficients[d.C + c], coefficients[2 * d.C + c]);
         });
     }
 
@@ -73,6 +85,8 @@ public sealed unsafe partial class CpuKernels
         where TV : struct where TD : struct where TS : struct, IWideSimd<TV, TD>
     {
         long m = (long)d.N * d.Spatial;
+        // Per channel, in double: a, b, k, mean.
+        double* coefficients = (double*)_scratch.Get(KernelScratchSlot.BatchNormCoefficients, 8L * d.C);
         ForChannels(d, c =>
         {
             var ch = ChannelOf(d, c);
@@ -83,18 +97,30 @@ public sealed unsafe partial class CpuKernels
             p.DGamma[c] = (float)(p.DGamma[c] + sdyx);
             p.DBeta[c] = (float)(p.DBeta[c] + sdy);
             // dx = gamma * invStd / m * (m * dy - sum(dy) - xhat * sum(dy * xhat)), xhat = (x - mean) * invStd,
-            // in double lanes (see WideLoops: its channel sum must cancel).
-            double a = g * invStd, b = -g * invStd * invStd * sdyx / m, k = -g * invStd * sdy / m;
-            for (int n = 0; n < ch.Runs; n++)
-            {
-                long at = ch.First + n * ch.Step;
-                WideLoops<TV, TD, TS>.BatchNormInputGradient(p.X + at, p.Dy + at, p.Dx + at, ch.Length, mean, a, b, k, accumulate);
-            }
+            // as a dy + b (x - mean) + k in double lanes (see WideLoops: its channel sum must cancel).
+            (coefficients[c], coefficients[d.C + c]) = (g * invStd, -g * invStd * invStd * sdyx / m);
+            (coefficients[2 * d.C + c], coefficients[3 * d.C + c]) = (-g * invStd * sdy / m, mean);
+        });
+        ForPlanes(d, (plane, c) =>
+        {
+            long at = plane * d.Spatial;
+            WideLoops<TV, TD, TS>.BatchNormInputGradient(p.X + at, p.Dy + at, p.Dx + at, d.Spatial, coefficients[3 * d.C + c],
+                coefficients[c], coefficients[d.C + c], coefficients[2 * d.C + c], accumulate);
         });
     }
 
     private static ChannelRuns ChannelOf(in BatchNormDesc d, int c) =>
         new((long)c * d.Spatial, (long)d.C * d.Spatial, d.N, d.Spatial);
+
+    /// <summary>body(plane, channel) for every (n, c) plane, in memory order, split between the threads.</summary>
+    private void ForPlanes(in BatchNormDesc d, Action<long, int> body)
+    {
+        int channels = d.C;
+        ParallelRanges.For((long)d.N * d.C, DegreeOfParallelism, Math.Max(1, ElementGrain / Math.Max(1, d.Spatial)), (s, e) =>
+        {
+            for (long plane = s; plane < e; plane++) body(plane, (int)(plane % channels));
+        }, align: 1);
+    }
 
     private void ForChannels(in BatchNormDesc d, Action<int> body)
     {
