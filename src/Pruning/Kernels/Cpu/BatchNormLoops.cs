@@ -58,17 +58,13 @@ internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS :
         return TS.Sum(TS.Add(acc0, acc1));
     }
 
-    /// <summary>y = (x - mean) * scale + shift.</summary>
-    public static void Normalize(float* x, float* y, in ChannelRuns c, float mean, float scale, float shift)
+    /// <summary>y = (x - mean) * scale + shift over one run of n.</summary>
+    public static void Normalize(float* x, float* y, int n, float mean, float scale, float shift)
     {
         TV m = TS.Splat(mean), s = TS.Splat(scale), t = TS.Splat(shift);
-        for (int n = 0; n < c.Runs; n++)
-        {
-            float* xr = x + c.First + n * c.Step, yr = y + c.First + n * c.Step;
-            int i = 0;
-            for (; i <= c.Length - TS.Count; i += TS.Count) TS.Store(TS.Fma(TS.Sub(TS.Load(xr + i), m), s, t), yr + i);
-            if (i < c.Length) Store(TS.Fma(TS.Sub(Load(xr + i, c.Length - i), m), s, t), yr + i, c.Length - i);
-        }
+        int i = 0;
+        for (; i <= n - TS.Count; i += TS.Count) TS.Store(TS.Fma(TS.Sub(TS.Load(x + i), m), s, t), y + i);
+        if (i < n) Store(TS.Fma(TS.Sub(Load(x + i, n - i), m), s, t), y + i, n - i);
     }
 
     /// <summary>(sum of dy, sum of dy * (x - mean)). The first is summed in double lanes (<see cref="WideSum"/>):

@@ -3,7 +3,12 @@ using Spp.Pruning.Engine;
 
 namespace Spp.Pruning.Kernels.Cpu;
 
-/// <summary>Batch normalization, parallel over channels (each channel's statistics are one thread's, in a fixed order).</summary>
+/// <summary>
+/// Batch normalization in two sweeps: per-channel statistics, parallel over channels (each channel's sums are
+/// one thread's, in a fixed order), into per-channel coefficients; then the element-wise pass in memory
+/// order, parallel over (n, c) planes, each plane with its channel's coefficients (a plane-order sweep
+/// streams better than a channel's runs, which are Spatial floats apart by C * Spatial).
+/// </summary>
 public sealed unsafe partial class CpuKernels
 {
     public void BatchNormForward(in BatchNormDesc d, bool training, IBuffer x, IBuffer gamma, IBuffer beta,
@@ -27,6 +32,8 @@ public sealed unsafe partial class CpuKernels
     private void BatchNormForward<TV, TS>(BatchNormDesc d, bool training, BatchNormPointers p) where TV : struct where TS : struct, ISimdMath<TV>
     {
         long m = (long)d.N * d.Spatial;
+        // Per channel: mean, scale, shift.
+        float* coefficients = _scratch.Get(KernelScratchSlot.BatchNormCoefficients, 3L * d.C);
         ForChannels(d, c =>
         {
             var ch = ChannelOf(d, c);
@@ -47,7 +54,12 @@ public sealed unsafe partial class CpuKernels
                 mean = p.RunningMean[c];
                 invStd = 1 / Math.Sqrt(p.RunningVar[c] + (double)d.Epsilon);
             }
-            BatchNormLoops<TV, TS>.Normalize(p.X, p.Y, ch, (float)mean, (float)(p.Gamma[c] * invStd), p.Beta[c]);
+            (coefficients[c], coefficients[d.C + c], coefficients[2 * d.C + c]) = ((float)mean, (float)(p.Gamma[c] * invStd), p.Beta[c]);
+        });
+        ForPlanes(d, (plane, c) =>
+        {
+            long at = plane * d.Spatial;
+            BatchNormLoops<TV, TS>.Normalize(p.X + at, p.Y + at, d.Spatial, coefficients[c], coefficients[d.C + c], coefficients[2 * d.C + c]);
         });
     }
 
@@ -60,8 +72,8 @@ public sealed unsafe partial class CpuKernels
             X = Checked(x, count), Dy = Checked(dy, count), Gamma = Checked(gamma, d.C), SaveMean = Checked(saveMean, d.C),
             SaveInvStd = Checked(saveInvStd, d.C), Dx = Checked(dx, count), DGamma = Checked(dgamma, d.C), DBeta = Checked(dbeta, d.C),
         };
-        if (UsesVector512) BatchNormBackward<Vector512<float>, Simd512>(d, p, accumulate);
-        else BatchNormBackward<Vector256<float>, Simd256>(d, p, accumulate);
+        if (UsesVector512) BatchNormBackward<Vector512<float>, Vector512<double>, Simd512>(d, p, accumulate);
+        else BatchNormBackward<Vector256<float>, Vector256<double>, Simd256>(d, p, accumulate);
     }
 
     private struct BatchNormGradients
@@ -69,9 +81,12 @@ public sealed unsafe partial class CpuKernels
         public float* X, Dy, Gamma, SaveMean, SaveInvStd, Dx, DGamma, DBeta;
     }
 
-    private void BatchNormBackward<TV, TS>(BatchNormDesc d, BatchNormGradients p, bool accumulate) where TV : struct where TS : struct, ISimdMath<TV>
+    private void BatchNormBackward<TV, TD, TS>(BatchNormDesc d, BatchNormGradients p, bool accumulate)
+        where TV : struct where TD : struct where TS : struct, IWideSimd<TV, TD>
     {
         long m = (long)d.N * d.Spatial;
+        // Per channel, in double: a, b, k, mean.
+        double* coefficients = (double*)_scratch.Get(KernelScratchSlot.BatchNormCoefficients, 8L * d.C);
         ForChannels(d, c =>
         {
             var ch = ChannelOf(d, c);
@@ -81,18 +96,31 @@ public sealed unsafe partial class CpuKernels
             double sdyx = sdyCentered * invStd;
             p.DGamma[c] = (float)(p.DGamma[c] + sdyx);
             p.DBeta[c] = (float)(p.DBeta[c] + sdy);
-            // dx = gamma * invStd / m * (m * dy - sum(dy) - xhat * sum(dy * xhat)), xhat = (x - mean) * invStd.
-            double a = g * invStd, b = -g * invStd * invStd * sdyx / m, k = -g * invStd * sdy / m;
-            for (int n = 0; n < ch.Runs; n++)
-            {
-                long at = ch.First + n * ch.Step;
-                BatchNormInputGradient.Run(p.X + at, p.Dy + at, p.Dx + at, ch.Length, mean, a, b, k, accumulate);
-            }
+            // dx = gamma * invStd / m * (m * dy - sum(dy) - xhat * sum(dy * xhat)), xhat = (x - mean) * invStd,
+            // as a dy + b (x - mean) + k in double lanes (see WideLoops: its channel sum must cancel).
+            (coefficients[c], coefficients[d.C + c]) = (g * invStd, -g * invStd * invStd * sdyx / m);
+            (coefficients[2 * d.C + c], coefficients[3 * d.C + c]) = (-g * invStd * sdy / m, mean);
+        });
+        ForPlanes(d, (plane, c) =>
+        {
+            long at = plane * d.Spatial;
+            WideLoops<TV, TD, TS>.BatchNormInputGradient(p.X + at, p.Dy + at, p.Dx + at, d.Spatial, coefficients[3 * d.C + c],
+                coefficients[c], coefficients[d.C + c], coefficients[2 * d.C + c], accumulate);
         });
     }
 
     private static ChannelRuns ChannelOf(in BatchNormDesc d, int c) =>
         new((long)c * d.Spatial, (long)d.C * d.Spatial, d.N, d.Spatial);
+
+    /// <summary>body(plane, channel) for every (n, c) plane, in memory order, split between the threads.</summary>
+    private void ForPlanes(in BatchNormDesc d, Action<long, int> body)
+    {
+        int channels = d.C;
+        ParallelRanges.For((long)d.N * d.C, DegreeOfParallelism, Math.Max(1, ElementGrain / Math.Max(1, d.Spatial)), (s, e) =>
+        {
+            for (long plane = s; plane < e; plane++) body(plane, (int)(plane % channels));
+        }, align: 1);
+    }
 
     private void ForChannels(in BatchNormDesc d, Action<int> body)
     {

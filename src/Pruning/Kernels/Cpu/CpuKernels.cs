@@ -37,13 +37,13 @@ public sealed unsafe partial class CpuKernels : IKernels
     public IBuffer Allocate(long length) => new CpuBuffer(length);
 
     public void Upload(ReadOnlySpan<float> source, IBuffer destination, long offset = 0) =>
-        source.CopyTo(B(destination).Data.AsSpan(checked((int)offset)));
+        source.CopyTo(B(destination).Span[checked((int)offset)..]);
 
     public void Download(IBuffer source, Span<float> destination, long offset = 0) =>
-        B(source).Data.AsSpan(checked((int)offset), destination.Length).CopyTo(destination);
+        B(source).Span.Slice(checked((int)offset), destination.Length).CopyTo(destination);
 
     public void Fill(IBuffer destination, float value, long offset, long count) =>
-        B(destination).Data.AsSpan(checked((int)offset), checked((int)count)).Fill(value);
+        B(destination).Span.Slice(checked((int)offset), checked((int)count)).Fill(value);
 
     // Every call completes before it returns.
     public void Synchronize() { }
@@ -73,8 +73,9 @@ public sealed unsafe partial class CpuKernels : IKernels
 
     public void Gemm(in GemmDesc d, IBuffer a, IBuffer b, IBuffer c)
     {
-        float[] A = B(a).Data, Bm = B(b).Data, C = B(c).Data;
         var g = d;
+        nint pa = (nint)P(a), pb = (nint)P(b), pc = (nint)P(c);
+        long la = B(a).Length, lb = B(b).Length, lc = B(c).Length;
         // Independent problems (C blocks apart) run side by side, each on one thread, when one alone would not
         // fill the threads; Sgemm gives the same bits on any thread count, so this split changes no result.
         long cExtent = (long)(g.M - 1) * g.Ldc + g.N;
@@ -82,8 +83,12 @@ public sealed unsafe partial class CpuKernels : IKernels
         int inner = sideBySide ? 1 : DegreeOfParallelism;
         CpuParallel.For(g.Batch, sideBySide ? DegreeOfParallelism : 1, p =>
             Sgemm.Multiply(g.TransA, g.TransB, g.M, g.N, g.K, g.Alpha,
-                A.AsSpan(checked((int)(g.OffsetA + p * g.StrideA))), g.Lda,
-                Bm.AsSpan(checked((int)(g.OffsetB + p * g.StrideB))), g.Ldb,
-                g.Beta, C.AsSpan(checked((int)(g.OffsetC + p * g.StrideC))), g.Ldc, inner));
+                Tail(pa, la, g.OffsetA + p * g.StrideA), g.Lda, Tail(pb, lb, g.OffsetB + p * g.StrideB), g.Ldb,
+                g.Beta, Tail(pc, lc, g.OffsetC + p * g.StrideC), g.Ldc, inner));
     }
+
+    /// <summary>The floats of a buffer (at <paramref name="start"/>, <paramref name="length"/> long) from an offset on.</summary>
+    private static Span<float> Tail(nint start, long length, long offset) =>
+        offset >= 0 && offset <= length ? new((float*)start + offset, checked((int)(length - offset)))
+        : throw new ArgumentException($"GEMM operand offset {offset} outside a buffer of {length}");
 }

@@ -8,6 +8,8 @@ internal enum KernelScratchSlot
 {
     /// <summary>A convolution gradient computed apart, then added to the one being accumulated.</summary>
     ConvGradient,
+    /// <summary>Batch normalization's per-channel coefficients between its statistics and element-wise sweeps.</summary>
+    BatchNormCoefficients,
 }
 
 /// <summary>
@@ -17,14 +19,17 @@ internal enum KernelScratchSlot
 /// </summary>
 internal sealed unsafe class KernelScratch
 {
+    private const int AlignFloats = 16;
     private readonly float[]?[] _slots = new float[Enum.GetValues<KernelScratchSlot>().Length][];
 
     public float* Get(KernelScratchSlot slot, long length)
     {
         ref var buffer = ref _slots[(int)slot];
-        if (buffer is null || buffer.LongLength < length)
-            buffer = GC.AllocateUninitializedArray<float>(checked((int)Math.Max(length, 16)), pinned: true);
-        return (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        if (buffer is null || buffer.LongLength < length + AlignFloats)
+            buffer = GC.AllocateUninitializedArray<float>(checked((int)(length + AlignFloats)), pinned: true);
+        // From the first 64-byte boundary, as CpuBuffer does (vectors within cache lines).
+        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        return (float*)((address + 63) & ~(nuint)63);
     }
 
     /// <summary>Lets the buffers go (the backend is disposed).</summary>

@@ -34,8 +34,29 @@ internal interface ISimdMath<TV> : ISimd<TV> where TV : struct
     static abstract float MaxAcross(TV x);
 }
 
-internal readonly partial struct Simd512 : ISimdMath<Vector512<float>>
+/// <summary>Float vectors widened to double vectors of the same width and back, for loops that must round once
+/// per element or sum without float rounding (see <see cref="WideLoops{TV, TD, TS}"/>).</summary>
+internal interface IWideSimd<TV, TD> : ISimdMath<TV> where TV : struct where TD : struct
 {
+    static abstract (TD Lower, TD Upper) Widen(TV x);
+    static abstract TV Narrow(TD lower, TD upper);
+    static abstract TD SplatWide(double x);
+    static abstract TD AddWide(TD x, TD y);
+    static abstract TD SubWide(TD x, TD y);
+    static abstract TD FmaWide(TD x, TD y, TD z);
+    static abstract double SumWide(TD x);
+}
+
+internal readonly partial struct Simd512 : IWideSimd<Vector512<float>, Vector512<double>>
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static (Vector512<double> Lower, Vector512<double> Upper) Widen(Vector512<float> x) => Vector512.Widen(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Narrow(Vector512<double> lower, Vector512<double> upper) => Vector512.Narrow(lower, upper);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> SplatWide(double x) => Vector512.Create(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> AddWide(Vector512<double> x, Vector512<double> y) => x + y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> SubWide(Vector512<double> x, Vector512<double> y) => x - y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> FmaWide(Vector512<double> x, Vector512<double> y, Vector512<double> z) => Vector512.FusedMultiplyAdd(x, y, z);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double SumWide(Vector512<double> x) => Vector512.Sum(x);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sub(Vector512<float> x, Vector512<float> y) => x - y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Div(Vector512<float> x, Vector512<float> y) => x / y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Max(Vector512<float> x, Vector512<float> y) => Vector512.Max(x, y);
@@ -62,8 +83,16 @@ internal readonly partial struct Simd512 : ISimdMath<Vector512<float>>
     }
 }
 
-internal readonly partial struct Simd256 : ISimdMath<Vector256<float>>
+internal readonly partial struct Simd256 : IWideSimd<Vector256<float>, Vector256<double>>
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static (Vector256<double> Lower, Vector256<double> Upper) Widen(Vector256<float> x) => Vector256.Widen(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Narrow(Vector256<double> lower, Vector256<double> upper) => Vector256.Narrow(lower, upper);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> SplatWide(double x) => Vector256.Create(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> AddWide(Vector256<double> x, Vector256<double> y) => x + y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> SubWide(Vector256<double> x, Vector256<double> y) => x - y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> FmaWide(Vector256<double> x, Vector256<double> y, Vector256<double> z) => Vector256.FusedMultiplyAdd(x, y, z);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double SumWide(Vector256<double> x) => Vector256.Sum(x);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sub(Vector256<float> x, Vector256<float> y) => x - y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Div(Vector256<float> x, Vector256<float> y) => x / y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Max(Vector256<float> x, Vector256<float> y) => Vector256.Max(x, y);
