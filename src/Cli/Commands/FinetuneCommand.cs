@@ -35,9 +35,7 @@ public static class FinetuneCommand
             var pre = data.For(input, r);
             using var train = TrainingData.Open(dataPath, input, pre);
             using var valSource = r.GetValue(val) is { } v ? Evaluation.OpenLabeled(v, input, pre) : null;
-            if (!train.IsLabeled)
-                t = t.DistillLabelWeight is null ? throw new UsageException($"{dataPath}: no labels: add --distill to learn from the original model") : t with { DistillLabelWeight = 0 };
-            if (train.Count < t.Batch) throw new UsageException($"{dataPath}: {train.Count} samples, fewer than one batch of {t.Batch}");
+            t = TrainingData.Fit(t, train, dataPath);
             var backend = TrainingData.Kernels(r.GetValue(runtime.Device) ?? "auto");
             using var kernels = backend.Kernels;
             var unshared = ir.CloneWithGraph(ConstantUnsharing.Apply(ir.Graph).Graph);

@@ -27,12 +27,7 @@ public static class TrainPruneJob
         var pre = (o.Data ?? Options.PreprocessingFlags.None).For(modelInput);
         using var train = TrainingData.Open(dataPath, modelInput, pre);
         using var val = o.ValPath is null ? null : Evaluation.OpenLabeled(o.ValPath, modelInput, pre);
-        // Labels and a teacher mix; without labels the teacher alone teaches.
-        if (!train.IsLabeled)
-            t = t.DistillLabelWeight is null
-                ? throw new UsageException($"{dataPath}: no labels: add --distill to learn from the original model")
-                : t with { DistillLabelWeight = 0 };
-        if (train.Count < t.Batch) throw new UsageException($"{dataPath}: {train.Count} samples, fewer than one batch of {t.Batch}");
+        t = TrainingData.Fit(t, train, dataPath);
         var settings = (o.Runtime ?? Options.RuntimeChoice.Default).Resolve();
         var backend = TrainingData.Kernels(device);
         using var kernelsLifetime = backend.Kernels;
