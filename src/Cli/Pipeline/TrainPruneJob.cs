@@ -85,7 +85,9 @@ public static class TrainPruneJob
         var report = Reporting.Build(o, model, final, phase.Analysis, plan, allocation, exact) with
         {
             Latency = SlimChecks.Latency(o.Input, model, o.Output, final, settings, o.Batch),
-            Training = curve.Select(p => new TrainingPoint((double)p.Step / stepsPerEpoch, Nan(p.TrainLoss), Nan(p.TrainAccuracy), p.ValLoss, p.ValAccuracy)).ToList(),
+            // Fine-tuning counts its steps from 0: place them after the pruning phase's.
+            Training = curve.Select(p => new TrainingPoint((double)(p.Step + (p.Phase == o.Method ? 0 : phase.StepsUsed)) / stepsPerEpoch,
+                Nan(p.TrainLoss), Nan(p.TrainAccuracy), p.ValLoss, p.ValAccuracy)).ToList(),
             Probabilities = phase.Trajectories.SelectMany(tr => tr.Values.Select((v, u) => (tr.Group, Unit: u, tr.Step, v)))
                 .GroupBy(x => (x.Group, x.Unit)).Take(24)
                 .Select(g => new ProbabilityTrajectory(g.Key.Group, g.Key.Unit, g.Select(x => (double)x.Step).ToList(), g.Select(x => x.v).ToList())).ToList(),

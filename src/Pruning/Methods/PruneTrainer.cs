@@ -32,7 +32,9 @@ public static class PruneTrainer
         var data = new BatchIterator(train, o.Batch, o.Seed, o.Augmentation, dropLast: true);
         bool running = budget > 0;
         if (running)
-            FineTuner.Loop(trainer, data, budget, method.Name, val, curve, progress, cancel,
+            // No validation inside this phase: the gates hold sampled masks then, and spp-spec 3.6
+            // evaluates the deterministic ones (done below, after FINALIZE).
+            FineTuner.Loop(trainer, data, budget, method.Name, val: null, curve, progress, cancel,
                 beforeStep: _ => { },
                 afterBackward: step => method.AfterBackward(step, ctx),
                 stop: step =>
