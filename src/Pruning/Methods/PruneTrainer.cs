@@ -48,7 +48,13 @@ public static class PruneTrainer
         foreach (var (g, units) in removed) if (units.Count > 0) plan.Remove(g, units);
         gates.Set(ctx.MasksWithout(removed.ToDictionary(kv => kv.Key, kv => (IEnumerable<int>)kv.Value)));
         trainer.RecalibrateBatchNorm(new BatchIterator(train, o.Batch, o.Seed + 1, null, dropLast: true), 0);
-        double? acc = val is null ? null : trainer.Evaluate(val, o.Batch).Accuracy;
+        double? acc = null;
+        if (val is not null)
+        {
+            var (a, loss) = trainer.Evaluate(val, o.Batch);
+            acc = a;
+            curve.Add(new CurvePoint(method.Name, trainer.Steps, double.NaN, double.NaN, a, loss));
+        }
         var trained = trainer.Export();
         return new PrunePhaseResult(trained, ChannelAnalysis.Run(trained.Graph, trained.OnnxOpset), plan, trainer.Steps, acc, method.Trajectories);
     }
