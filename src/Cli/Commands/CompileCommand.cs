@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Spp.Cli.Options;
 using Spp.Cli.Pipeline;
+using Spp.Pruning.Allocation;
 
 namespace Spp.Cli.Commands;
 
@@ -12,7 +13,7 @@ public static class CompileCommand
     public static void Configure(RootCommand root)
     {
         var model = new Argument<string>("model") { Description = "ONNX model to prune" };
-        var speedup = new Option<double>("--speedup") { Description = "target MAC reduction factor (1 = write the model back unchanged)", Required = true };
+        var speedup = new Option<double?>("--speedup") { Description = "target MAC reduction factor (1 = write the model back unchanged); required unless --ratio is given" };
         var output = new Option<string?>("--output", "-o") { Description = "output model path (default: MODEL.slim.onnx beside the input)" };
         var method = new Option<string?>("--method") { Description = "pruning criterion: l1 (data-free, one-shot); spp, taylor, increg need --data" };
         method.AcceptOnlyFromAmong(Methods);
@@ -22,10 +23,14 @@ public static class CompileCommand
         var report = new Option<string?>("--report") { Description = "write the run's report as JSON" };
         var html = new Option<string?>("--html") { Description = "write the run's report as one self-contained HTML file with plots" };
         var val = new Option<string?>("--val") { Description = "labeled data for accuracy before and after (IDX, CIFAR, .npz, image folder)" };
+        var ratio = new Option<double?>("--ratio") { Description = "remove this share of every prunable group's channels instead of a MAC target (e.g. 0.5)" };
+        var groups = new Option<string?>("--groups") { Description = "JSON file of per-group widths: {\"groups\": [{\"layer\": NAME or \"group\": ID, \"keep\": UNITS or SHARE}]}" };
+        var sppInterval = new Option<int?>("--spp-interval") { Description = "spp: steps between probability updates (default: from the budget, spp-spec 5)" };
+        var importanceEma = new Option<double>("--importance-ema") { Description = "spp: decay of the importance history (0 = none)", DefaultValueFactory = _ => 0 };
         var runtime = new RuntimeFlags();
         var data = new DataFlags();
         var training = new TrainingFlags();
-        foreach (var s in new Symbol[] { model, speedup, output, method, roundTo, minKeep, producerOnly, report, html, val })
+        foreach (var s in new Symbol[] { model, speedup, output, method, roundTo, minKeep, producerOnly, report, html, val, ratio, groups, sppInterval, importanceEma })
             if (s is Option opt) root.Add(opt); else root.Add((Argument)s);
         runtime.AddTo(root);
         data.AddTo(root);
@@ -34,7 +39,8 @@ public static class CompileCommand
         root.SetAction(r => CliRunner.Run(() =>
         {
             string input = r.GetValue(model)!;
-            double s = r.GetValue(speedup);
+            // With --ratio the widths come from the ratio; the MAC figure is then only reported.
+            double s = r.GetValue(speedup) ?? (r.GetValue(ratio) is null ? throw new UsageException("--speedup is required (or --ratio)") : 1.0000001);
             if (!(s >= 1) || double.IsInfinity(s)) throw new UsageException($"--speedup {s}: must be a number >= 1");
             int q = r.GetValue(roundTo);
             if (q < 1) throw new UsageException($"--round-to {q}: must be >= 1");
@@ -47,10 +53,31 @@ public static class CompileCommand
             if (b < 1) throw new UsageException($"--batch {b}: must be >= 1");
             var options = new PruneOptions(input, r.GetValue(output) ?? DefaultOutput(input), s, m, q, keep,
                 r.GetValue(producerOnly), r.GetValue(report), r.GetValue(html), r.GetValue(val), b, runtime.Parse(r), data.Parse(r));
+            double? r0 = r.GetValue(ratio);
+            if (r0 is double rr && !(rr >= 0 && rr < 1)) throw new UsageException($"--ratio {rr}: must be in [0, 1)");
+            int? interval = r.GetValue(sppInterval);
+            if (interval is < 1) throw new UsageException($"--spp-interval {interval}: must be >= 1");
+            double ema = r.GetValue(importanceEma);
+            if (!(ema >= 0 && ema < 1)) throw new UsageException($"--importance-ema {ema}: must be in [0, 1)");
+            options = options with { Ratio = r0, Overrides = ReadOverrides(r.GetValue(groups)), SppInterval = interval, ImportanceEma = ema };
             if (dataPath is null) return PruneJob.Run(options);
             var device = r.GetValue(runtime.Device) ?? "auto";
             return TrainPruneJob.Run(options, training.Parse(r), dataPath, device, CancellationToken.None);
         }));
+    }
+
+    private static IReadOnlyList<GroupOverride> ReadOverrides(string? path)
+    {
+        if (path is null) return [];
+        if (!File.Exists(path)) throw new UsageException($"--groups {path}: no such file");
+        try
+        {
+            return GroupOverride.Parse(File.ReadAllText(path), path);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"--groups {e.Message}");
+        }
     }
 
     private static string DefaultOutput(string input) =>

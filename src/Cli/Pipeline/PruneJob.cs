@@ -26,11 +26,15 @@ public static class PruneJob
         PruneResult result;
         try
         {
-            result = L1Pruner.Prune(model, new AllocationOptions(o.Speedup, o.MinKeep, o.RoundTo), o.L1ProducerOnly);
+            result = L1Pruner.Prune(model, o.Allocation, o.L1ProducerOnly);
         }
         catch (UnreachableSpeedupException e)
         {
             throw JobStart.Unreachable(o, e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--groups: {e.Message}");
         }
         var (pruned, masked) = (result.Pruned, result.MaskedOriginal);
         var exact = ExactnessCheck.Run(masked, pruned);

@@ -1,4 +1,5 @@
 using Spp.Cli.Options;
+using Spp.Pruning.Allocation;
 
 namespace Spp.Cli.Pipeline;
 
@@ -16,4 +17,16 @@ public sealed record PruneOptions(
     string? ValPath = null,
     int Batch = 64,
     RuntimeChoice? Runtime = null,
-    PreprocessingFlags? Data = null);
+    PreprocessingFlags? Data = null)
+{
+    /// <summary>--ratio: share of every group's channels to remove, instead of a MAC target.</summary>
+    public double? Ratio { get; init; }
+    /// <summary>--groups FILE: per-group widths.</summary>
+    public IReadOnlyList<GroupOverride> Overrides { get; init; } = [];
+    /// <summary>--spp-interval: steps between probability updates (default from spp-spec 5).</summary>
+    public int? SppInterval { get; init; }
+    /// <summary>--importance-ema: history decay of the SPP importance (Caffe's score_decay).</summary>
+    public double ImportanceEma { get; init; }
+
+    public AllocationOptions Allocation => new(Speedup, MinKeep, RoundTo) { Ratio = Ratio, Overrides = Overrides };
+}

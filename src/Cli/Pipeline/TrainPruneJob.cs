@@ -35,15 +35,7 @@ public static class TrainPruneJob
         // Widths from the speedup, on the model with private constants (exporters share them).
         var unshared = model.CloneWithGraph(ConstantUnsharing.Apply(model.Graph).Graph);
         var analysis = ChannelAnalysis.Run(unshared.Graph, unshared.OnnxOpset);
-        WidthAllocation allocation;
-        try
-        {
-            allocation = new UniformAllocator(analysis).Allocate(new AllocationOptions(o.Speedup, o.MinKeep, o.RoundTo));
-        }
-        catch (UnreachableSpeedupException e)
-        {
-            throw JobStart.Unreachable(o, e);
-        }
+        var allocation = JobStart.Allocate(o, new UniformAllocator(analysis));
         var targets = analysis.PrunableGroups.ToDictionary(g => g.Id, allocation.RemovedUnits);
 
         long stepsPerEpoch = train.Count / t.Batch;
@@ -51,7 +43,7 @@ public static class TrainPruneJob
         long pruneBudget = o.Method == "l1" ? 0 : (long)Math.Floor(0.5 * t.Epochs * stepsPerEpoch);
         IPruningMethod method = o.Method switch
         {
-            "spp" => SppFor(t, stepsPerEpoch, analysis, targets),
+            "spp" => SppFor(o, t, stepsPerEpoch, analysis, targets),
             "taylor" => new TaylorMethod(),
             "increg" => new IncRegMethod(aReg: t.WeightDecay, lambdaTarget: 1e4 * t.WeightDecay),
             _ => new L1Method(o.L1ProducerOnly),
@@ -105,10 +97,10 @@ public static class TrainPruneJob
 
     private static double? Nan(double v) => double.IsNaN(v) ? null : v;
 
-    private static SppMethod SppFor(TrainingOptions t, long stepsPerEpoch, ChannelAnalysis analysis, IReadOnlyDictionary<int, int> targets)
+    private static SppMethod SppFor(PruneOptions o, TrainingOptions t, long stepsPerEpoch, ChannelAnalysis analysis, IReadOnlyDictionary<int, int> targets)
     {
         int widest = analysis.PrunableGroups.Where(g => targets[g.Id] > 0).Select(g => g.Width).DefaultIfEmpty(1).Max();
-        var s = SppSchedule.For(t.Epochs, stepsPerEpoch, widest);
-        return new SppMethod(s.Interval, s.MaxUpdates);
+        var s = SppSchedule.For(t.Epochs, stepsPerEpoch, widest, interval: o.SppInterval);
+        return new SppMethod(s.Interval, s.MaxUpdates, emaDecay: o.ImportanceEma);
     }
 }

@@ -17,6 +17,7 @@ public sealed class UniformAllocator
     private readonly Dictionary<int, List<(string Value, int PerUnit)>> _footprint;
 
     public double OriginalMacs { get; }
+    private Dictionary<int, int> _fixed = new();
 
     public UniformAllocator(ChannelAnalysis analysis)
     {
@@ -45,6 +46,12 @@ public sealed class UniformAllocator
     {
         o.Validate();
         if (_groups.Count == 0) throw new UnreachableSpeedupException("the model has no prunable channels", 1);
+        _fixed = GroupOverride.Resolve(o.Overrides, _analysis);
+        if (o.Ratio is double ratio)
+        {
+            var atRatio = KeptAt(ratio, o);
+            return new WidthAllocation(atRatio, ratio, MacsFor(atRatio), OriginalMacs);
+        }
         double target = OriginalMacs / o.Speedup;
         if (o.Speedup == 1) return new WidthAllocation(_groups.ToDictionary(g => g.Id, g => g.Width), 0, OriginalMacs, OriginalMacs);
 
@@ -67,7 +74,7 @@ public sealed class UniformAllocator
     }
 
     private Dictionary<int, int> KeptAt(double ratio, AllocationOptions o) =>
-        _groups.ToDictionary(g => g.Id, g => KeptWidth(g.Width, ratio, o));
+        _groups.ToDictionary(g => g.Id, g => _fixed.TryGetValue(g.Id, out int keep) ? keep : KeptWidth(g.Width, ratio, o));
 
     public static int MinKept(int width, AllocationOptions o) => Math.Max(1, (int)Math.Ceiling(o.MinKeep * width - 1e-9));
 
@@ -92,7 +99,7 @@ public sealed class UniformAllocator
             foreach (var g in _groups)
             {
                 int k = kept[g.Id];
-                if (blocked.Contains(g.Id) || RoundUp(k + 1, g.Width, o.RoundTo) <= k) continue;
+                if (blocked.Contains(g.Id) || _fixed.ContainsKey(g.Id) || RoundUp(k + 1, g.Width, o.RoundTo) <= k) continue;
                 double share = 1 - (double)k / g.Width;
                 kept[g.Id] = RoundUp(k + 1, g.Width, o.RoundTo);
                 double cost = MacsFor(kept);

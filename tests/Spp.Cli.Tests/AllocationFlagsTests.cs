@@ -1,0 +1,48 @@
+using Spp.Backend.Reports;
+using Spp.TestModels;
+
+namespace Spp.Cli.Tests;
+
+/// <summary>--ratio and --groups: widths chosen by the user, still exact and within the target.</summary>
+public class AllocationFlagsTests
+{
+    [Fact]
+    public void RatioRemovesThatShareOfEveryGroup()
+    {
+        using var tmp = RepoPaths.Temp();
+        var r = Sppc.Run(RepoPaths.Model("resnet20.onnx"), "--ratio", "0.5", "-o", tmp.File("a.onnx"), "--report", tmp.File("a.json"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var rep = PruneReport.FromJson(File.ReadAllText(tmp.File("a.json")));
+        Assert.All(rep.Groups, g => Assert.Equal(g.WidthBefore - g.WidthBefore / 2, g.WidthAfter));
+        Assert.True(rep.Exactness!.Passed);
+    }
+
+    [Fact]
+    public void GroupOverridesPinWidthsAndTheRestMeetsTheTarget()
+    {
+        using var tmp = RepoPaths.Temp();
+        File.WriteAllText(tmp.File("g.json"), """{"groups": [{"layer": "/layer1/layer1.0/conv1/Conv", "keep": 16}, {"group": 12, "keep": 0.25}]}""");
+        var r = Sppc.Run(RepoPaths.Model("resnet20.onnx"), "--speedup", "2", "--groups", tmp.File("g.json"), "-o", tmp.File("b.onnx"), "--report", tmp.File("b.json"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var rep = PruneReport.FromJson(File.ReadAllText(tmp.File("b.json")));
+        Assert.Equal(16, rep.Groups.Single(g => g.Producers.Contains("/layer1/layer1.0/conv1/Conv")).WidthAfter);
+        Assert.Equal(16, rep.Groups.Single(g => g.Id == 12).WidthAfter);
+        Assert.InRange(rep.MacSpeedup, 2.0, 2.06);
+    }
+
+    [Theory]
+    [InlineData("""{"groups": [{"layer": "nope", "keep": 3}]}""", "nope")]
+    [InlineData("""{"groups": [{"group": 1, "keep": 99}]}""", "99")]
+    [InlineData("""{"nothing": 1}""", "groups")]
+    [InlineData("""not json""", "JSON")]
+    public void BadOverridesAreOneLineExitTwo(string json, string named)
+    {
+        using var tmp = RepoPaths.Temp();
+        File.WriteAllText(tmp.File("g.json"), json);
+        var r = Sppc.Run(RepoPaths.Model("resnet20.onnx"), "--speedup", "2", "--groups", tmp.File("g.json"), "-o", tmp.File("c.onnx"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("sppc: --groups", r.Stderr.Trim());
+        Assert.Contains(named, r.Stderr);
+        Assert.False(File.Exists(tmp.File("c.onnx")));
+    }
+}
