@@ -13,14 +13,8 @@ public static class GemmBench
     {
         bool json = args.Contains("--json");
         bool quick = args.Contains("--quick");
-        int threads = 0;
-        int ti = Array.IndexOf(args, "--threads");
-        if (ti >= 0 && (ti + 1 >= args.Length || !int.TryParse(args[ti + 1], out threads) || threads < 1))
-        {
-            Console.Error.WriteLine("--threads needs a positive integer");
-            return 2;
-        }
-        threads = CpuParallel.Resolve(threads);
+        if (BenchArgs.Threads(args) is not int requested) return 2;
+        int threads = CpuParallel.Resolve(requested);
         int fi = Array.IndexOf(args, "--filter");
         string? filter = fi >= 0 && fi + 1 < args.Length ? args[fi + 1] : null;
         bool Wanted(string name) => filter is null || name.Contains(filter, StringComparison.OrdinalIgnoreCase);

@@ -17,12 +17,7 @@ public static class TrainBench
 
     public static int Run(string[] args)
     {
-        int threads = 0, ti = Array.IndexOf(args, "--threads");
-        if (ti >= 0 && (ti + 1 >= args.Length || !int.TryParse(args[ti + 1], out threads) || threads < 1))
-        {
-            Console.Error.WriteLine("--threads needs a positive integer");
-            return 2;
-        }
+        if (BenchArgs.Threads(args) is not int threads) return 2;
         double seconds = args.Contains("--quick") ? 0.3 : 1.0;
         using var k = new CpuKernels(threads);
         double peak = Peak.MeasureGflops(k.DegreeOfParallelism);

@@ -60,13 +60,8 @@ public abstract class BackendComparison(IlgpuFixture f)
 
     protected Twin Random(long length, int seed, float lo = -1f, float hi = 1f) => Of(Values(length, seed, lo, hi));
 
-    protected static float[] Values(long length, int seed, float lo = -1f, float hi = 1f)
-    {
-        var rng = new Random(seed);
-        var v = new float[length];
-        for (var i = 0; i < v.Length; i++) v[i] = lo + (hi - lo) * rng.NextSingle();
-        return v;
-    }
+    /// <summary>The same seeded uniform data as the CPU backend's tests.</summary>
+    protected static float[] Values(long length, int seed, float lo = -1f, float hi = 1f) => Cpu.BackendPair.Values(seed, length, lo, hi);
 
     protected static float[] Download(IKernels k, IBuffer b, long length)
     {
