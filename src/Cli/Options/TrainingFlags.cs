@@ -18,11 +18,14 @@ public sealed class TrainingFlags
     public Option<int> Seed { get; } = new("--seed") { Description = "seed of shuffling, augmentation, masks (same seed, same result on the CPU)", DefaultValueFactory = _ => 0 };
     public Option<bool> Distill { get; } = new("--distill") { Description = "distill from the original model as teacher (KL at temperature --temperature), mixed with labels when there are any" };
     public Option<float> Temperature { get; } = new("--temperature") { Description = "distillation temperature", DefaultValueFactory = _ => 4 };
+    public Option<string> BatchNorm { get; } = new("--bn") { Description = "BatchNormalization while training: train (batch statistics, running ones updated and recalibrated) or frozen (running statistics, never changed)", DefaultValueFactory = _ => "train" };
     public Option<string?> Augment { get; } = new("--augment") { Description = "training augmentation: crop:PAD[,flip] (e.g. crop:2,flip), or none" };
+
+    public TrainingFlags() => BatchNorm.AcceptOnlyFromAmong("train", "frozen");
 
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { Data, Epochs, Lr, WeightDecay, Momentum, Nesterov, ClipNorm, TrainBatch, Seed, Distill, Temperature, Augment })
+        foreach (var o in new Option[] { Data, Epochs, Lr, WeightDecay, Momentum, Nesterov, ClipNorm, TrainBatch, Seed, Distill, Temperature, Augment, BatchNorm })
             c.Add(o);
     }
 
@@ -43,6 +46,7 @@ public sealed class TrainingFlags
             Nesterov = r.GetValue(Nesterov), ClipNorm = r.GetValue(ClipNorm), Seed = r.GetValue(Seed),
             Augmentation = ParseAugment(r.GetValue(Augment)),
             DistillLabelWeight = distill ? 0.5f : null, Temperature = t,
+            BatchNorm = r.GetValue(BatchNorm) == "frozen" ? BatchNormMode.Frozen : BatchNormMode.Train,
         };
     }
 

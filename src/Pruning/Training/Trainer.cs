@@ -41,7 +41,7 @@ public sealed class Trainer : IDisposable
         }
         _labels = new long[o.Batch];
         _optimizer = new SgdOptimizer(k, Graph.Parameters, o.Sgd, schedule);
-        Context = new ExecContext(k) { Seed = (ulong)o.Seed };
+        Context = new ExecContext(k) { Seed = (ulong)o.Seed, FrozenBatchNorm = o.BatchNorm == BatchNormMode.Frozen };
     }
 
     /// <summary>Switches the learning-rate schedule (the optimizer's velocities live in the
@@ -141,6 +141,8 @@ public sealed class Trainer : IDisposable
     /// statistics of up to N training batches, forwarded in training mode without updates.</summary>
     public void RecalibrateBatchNorm(BatchIterator data, int epoch)
     {
+        // Frozen statistics never drift, and --bn frozen promises to leave them as they came.
+        if (_o.BatchNorm == BatchNormMode.Frozen) return;
         var bns = Graph.Model.Graph.Nodes.Where(n => n.OpType == "BatchNormalization" && n.Input(3) is { } m && Graph.State.ContainsKey(m)).ToList();
         if (bns.Count == 0) return;
         var stats = bns.SelectMany(n => new[] { n.Input(3)!, n.Input(4)! }).Distinct().Select(name => Graph.State[name]).ToList();

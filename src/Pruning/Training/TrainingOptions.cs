@@ -20,6 +20,7 @@ public sealed record TrainingOptions
     /// 0 = teacher only); null = no teacher. Unlabeled data needs a teacher.</summary>
     public float? DistillLabelWeight { get; init; }
     public float Temperature { get; init; } = 4;
+    public BatchNormMode BatchNorm { get; init; } = BatchNormMode.Train;
     /// <summary>Batches forwarded to recalibrate BatchNormalization statistics (spp-spec.md 3.5).</summary>
     public int BatchNormCalibrationBatches { get; init; } = 200;
 

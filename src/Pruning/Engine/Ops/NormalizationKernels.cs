@@ -5,7 +5,8 @@ namespace Spp.Pruning.Engine.Ops;
 /// <summary>
 /// BatchNormalization and InstanceNormalization. BN in training mode normalises with batch
 /// statistics and updates its running statistics (state inputs 3, 4) with the node's momentum
-/// (spp-spec.md 3.5); in eval mode it uses the running statistics and is a per-channel affine map.
+/// (spp-spec.md 3.5); in eval mode, and in training with <see cref="ExecContext.FrozenBatchNorm"/>, it uses
+/// the running statistics and is a per-channel affine map.
 /// InstanceNormalization is BN in training mode over an [1, N*C, spatial] view with scale and bias
 /// repeated per sample, and its parameter gradients summed back over the batch.
 /// </summary>
@@ -70,9 +71,11 @@ public sealed class NormalizationKernels : IOpKernelFactory
 
         public override void Forward(ExecContext ctx)
         {
-            _trainedForward = ctx.Training;
+            // Frozen BN trains like eval mode: running statistics in, nothing updated; Backward then
+            // takes the affine path (dx = dy * gamma * invStd), which is that mode's exact gradient.
+            _trainedForward = ctx.Training && !ctx.FrozenBatchNorm;
             TrainTensor mean = Inputs[3]!, var = Inputs[4]!;
-            ctx.K.BatchNormForward(d, ctx.Training, X.Data, Inputs[1]!.Data, Inputs[2]!.Data, mean.Data, var.Data, _saveMean, _saveInvStd, Outputs[0].Data);
+            ctx.K.BatchNormForward(d, _trainedForward, X.Data, Inputs[1]!.Data, Inputs[2]!.Data, mean.Data, var.Data, _saveMean, _saveInvStd, Outputs[0].Data);
             // Optional outputs 1 and 2 (opset 14 training mode) are the updated running statistics.
             for (int i = 1; i < Math.Min(3, Outputs.Length); i++) Shapes.Copy(ctx.K, Inputs[i + 2]!.Data, Outputs[i].Data, d.C, accumulate: false);
         }
