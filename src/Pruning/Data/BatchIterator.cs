@@ -29,17 +29,19 @@ public sealed class BatchIterator
 
     public int BatchesPerEpoch => DropLast ? _source.Count / BatchSize : (_source.Count + BatchSize - 1) / BatchSize;
 
-    /// <summary>The batches of one epoch. Leaving the loop early waits for the batch being prefetched,
-    /// so no background read outlives the enumeration.</summary>
-    public IEnumerable<Batch> Epoch(int epoch = 0, CancellationToken cancel = default)
+    /// <summary>The batches of one epoch, from batch <paramref name="firstBatch"/> on (a resumed run
+    /// skips the ones it has trained on without reading them; what is random about a batch depends on
+    /// its index, not on the batches before it). Leaving the loop early waits for the batch being
+    /// prefetched, so no background read outlives the enumeration.</summary>
+    public IEnumerable<Batch> Epoch(int epoch = 0, CancellationToken cancel = default, int firstBatch = 0)
     {
         int[] order = _shuffler?.Order(epoch) ?? Enumerable.Range(0, _source.Count).ToArray();
         int batches = BatchesPerEpoch;
-        if (batches == 0) yield break;
-        Task<Batch>? next = Task.Run(() => Load(order, epoch, 0), cancel);
+        if (firstBatch >= batches) yield break;
+        Task<Batch>? next = Task.Run(() => Load(order, epoch, firstBatch), cancel);
         try
         {
-            for (int b = 0; b < batches; b++)
+            for (int b = firstBatch; b < batches; b++)
             {
                 var current = next!.GetAwaiter().GetResult();
                 cancel.ThrowIfCancellationRequested();

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Spp.Pruning.Criteria;
 
 namespace Spp.Pruning.Methods;
@@ -7,7 +8,9 @@ namespace Spp.Pruning.Methods;
 public sealed class L1Method(bool producerOnly = false) : IPruningMethod
 {
     public string Name => "l1";
-    public IReadOnlyList<(long Step, int Group, double[] Values)> Trajectories => [];
+    public IReadOnlyList<MethodTrace> Trajectories => [];
+    public JsonNode? SaveState() => null;
+    public void RestoreState(JsonNode? state, PruneContext ctx) { }
 
     public bool BeforeStep(long step, PruneContext ctx) => false;
     public void AfterBackward(long step, PruneContext ctx) { }

@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Nodes;
+using Spp.Pruning.Checkpoints;
 using Spp.Pruning.Engine;
 using Spp.Graph.Channels;
 using Spp.Pruning.Spp;
@@ -13,25 +16,28 @@ public sealed class TaylorMethod(int frequency = 30, int steps = 32) : IPruningM
     private Dictionary<int, HashSet<int>>? _removed;
     private IBuffer? _scratch;
     private int _perStep;
-    private readonly List<(long, int, double[])> _trajectories = [];
+    private readonly List<MethodTrace> _trajectories = [];
 
     public string Name => "taylor";
-    public IReadOnlyList<(long Step, int Group, double[] Values)> Trajectories => _trajectories;
+    public IReadOnlyList<MethodTrace> Trajectories => _trajectories;
 
     public bool BeforeStep(long step, PruneContext ctx)
     {
-        if (_acc is null)
-        {
-            _acc = new TaylorAccumulator(ctx.Gates.UnitCount);
-            _removed = ctx.Groups.ToDictionary(g => g.Id, _ => new HashSet<int>());
-            _perStep = Math.Max(1, (int)Math.Ceiling(ctx.Targets.Values.Sum() / (double)steps));
-            _scratch = ctx.Trainer.Graph.K.Allocate(Math.Max(1, ctx.Trainer.Graph.Parameters.Max(p => p.Tensor.Shape.Length > 1 ? p.Tensor.Shape.Max() : p.Tensor.Count)));
-        }
+        if (_acc is null) Start(ctx);
         if (step > 0 && step % frequency == 0) RemoveLeastImportant(step, ctx);
         if (ctx.Groups.All(g => _removed![g.Id].Count >= ctx.Targets[g.Id])) return false;
         // Gates stay open for the derivative at m = 1, except for units already removed.
         ctx.Gates.Set(ctx.MasksWithout(_removed!.ToDictionary(kv => kv.Key, kv => (IEnumerable<int>)kv.Value)));
         return true;
+    }
+
+    [MemberNotNull(nameof(_acc), nameof(_removed), nameof(_scratch))]
+    private void Start(PruneContext ctx)
+    {
+        _acc = new TaylorAccumulator(ctx.Gates.UnitCount);
+        _removed = ctx.Groups.ToDictionary(g => g.Id, _ => new HashSet<int>());
+        _perStep = Math.Max(1, (int)Math.Ceiling(ctx.Targets.Values.Sum() / (double)steps));
+        _scratch = ctx.Trainer.Graph.K.Allocate(Math.Max(1, ctx.Trainer.Graph.Parameters.Max(p => p.Tensor.Shape.Length > 1 ? p.Tensor.Shape.Max() : p.Tensor.Count)));
     }
 
     public void AfterBackward(long step, PruneContext ctx) => _acc!.AddBatch(ctx.Gates.GateGradients(_scratch!));
@@ -52,7 +58,7 @@ public sealed class TaylorMethod(int frequency = 30, int steps = 32) : IPruningM
             taken++;
         }
         foreach (var g in ctx.Groups.Take(4))
-            _trajectories.Add((step, g.Id, Enumerable.Range(0, g.Width).Select(u => importance[ctx.Gates.FirstUnit[g.Id] + u]).ToArray()));
+            _trajectories.Add(new MethodTrace(step, g.Id, Enumerable.Range(0, g.Width).Select(u => importance[ctx.Gates.FirstUnit[g.Id] + u]).ToArray()));
     }
 
     public IReadOnlyDictionary<int, IReadOnlyList<int>> Finish(PruneContext ctx)
@@ -68,5 +74,23 @@ public sealed class TaylorMethod(int frequency = 30, int steps = 32) : IPruningM
         }
         _scratch?.Dispose();
         return _removed.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<int>)kv.Value.Order().ToList());
+    }
+
+    private sealed record State(TaylorSnapshot? Accumulator, Dictionary<int, int[]>? Removed, List<MethodTrace> Trajectories);
+
+    public JsonNode? SaveState() =>
+        CheckpointJson.ToNode(new State(_acc?.Snapshot(), _removed?.ToDictionary(kv => kv.Key, kv => kv.Value.Order().ToArray()), _trajectories));
+
+    public void RestoreState(JsonNode? state, PruneContext ctx)
+    {
+        var s = CheckpointJson.FromNode<State>(state, "taylor state");
+        _trajectories.Clear();
+        _trajectories.AddRange(s.Trajectories);
+        if (s.Accumulator is null || s.Removed is null) return;
+        Start(ctx);
+        _acc!.Restore(s.Accumulator);
+        foreach (var g in ctx.Groups)
+            _removed![g.Id] = s.Removed.TryGetValue(g.Id, out var units) && units.All(u => u >= 0 && u < g.Width)
+                ? [.. units] : throw new CheckpointFormatException($"does not fit the model (no state for group {g.Id})");
     }
 }

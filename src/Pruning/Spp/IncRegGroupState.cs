@@ -1,4 +1,9 @@
+using Spp.Pruning.Checkpoints;
+
 namespace Spp.Pruning.Spp;
+
+/// <summary>What a checkpoint keeps of an <see cref="IncRegGroupState"/>.</summary>
+public sealed record IncRegGroupSnapshot(double[] Lambda, double[] MeanRank, bool[] Pruned, long Updates);
 
 /// <summary>
 /// IncReg (spp-spec.md 6.3): per-unit regularisation factors λ that grow with the unit's running mean
@@ -7,9 +12,9 @@ namespace Spp.Pruning.Spp;
 /// </summary>
 public sealed class IncRegGroupState(int groupId, int width, int target)
 {
-    private readonly double[] _lambda = new double[width];
-    private readonly double[] _meanRank = new double[width];
-    private readonly bool[] _pruned = new bool[width];
+    private double[] _lambda = new double[width];
+    private double[] _meanRank = new double[width];
+    private bool[] _pruned = new bool[width];
     private long _updates;
 
     public int GroupId { get; } = groupId;
@@ -59,5 +64,18 @@ public sealed class IncRegGroupState(int groupId, int width, int target)
             PrunedCount++;
         }
         return chosen;
+    }
+
+    public IncRegGroupSnapshot Snapshot() => new((double[])_lambda.Clone(), (double[])_meanRank.Clone(), (bool[])_pruned.Clone(), _updates);
+
+    public void Restore(IncRegGroupSnapshot s)
+    {
+        if (s.Lambda.Length != Width || s.MeanRank.Length != Width || s.Pruned.Length != Width)
+            throw new CheckpointFormatException($"does not fit the model (group {GroupId} has {Width} units)");
+        _lambda = (double[])s.Lambda.Clone();
+        _meanRank = (double[])s.MeanRank.Clone();
+        _pruned = (bool[])s.Pruned.Clone();
+        _updates = s.Updates;
+        PrunedCount = _pruned.Count(x => x);
     }
 }

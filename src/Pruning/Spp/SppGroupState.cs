@@ -1,4 +1,9 @@
+using Spp.Pruning.Checkpoints;
+
 namespace Spp.Pruning.Spp;
+
+/// <summary>What a checkpoint keeps of an <see cref="SppGroupState"/>.</summary>
+public sealed record SppGroupSnapshot(double[] P, bool[] Pruned, double[]? History);
 
 /// <summary>
 /// Pruning probabilities of one channel group (spp-spec.md 2.3, lines 5-11 and FINALIZE): p per
@@ -7,8 +12,8 @@ namespace Spp.Pruning.Spp;
 /// </summary>
 public sealed class SppGroupState
 {
-    private readonly double[] _p;
-    private readonly bool[] _pruned;
+    private double[] _p;
+    private bool[] _pruned;
     private double[]? _history;
 
     public SppGroupState(int groupId, int width, int target, int firstUnitId)
@@ -87,5 +92,17 @@ public sealed class SppGroupState
     {
         for (int c = 0; c < Width; c++)
             masks[c] = _pruned[c] ? 0f : Done ? 1f : uniformForUnit(FirstUnitId + c) < 1 - _p[c] ? 1f : 0f;
+    }
+
+    public SppGroupSnapshot Snapshot() => new((double[])_p.Clone(), (bool[])_pruned.Clone(), (double[]?)_history?.Clone());
+
+    public void Restore(SppGroupSnapshot s)
+    {
+        if (s.P.Length != Width || s.Pruned.Length != Width || s.History is { Length: var h } && h != Width)
+            throw new CheckpointFormatException($"does not fit the model (group {GroupId} has {Width} units)");
+        _p = (double[])s.P.Clone();
+        _pruned = (bool[])s.Pruned.Clone();
+        _history = (double[]?)s.History?.Clone();
+        PrunedCount = _pruned.Count(x => x);
     }
 }

@@ -1,4 +1,9 @@
+using Spp.Pruning.Checkpoints;
+
 namespace Spp.Pruning.Spp;
+
+/// <summary>What a checkpoint keeps of a <see cref="TaylorAccumulator"/>.</summary>
+public sealed record TaylorSnapshot(double[] Sum, double[] Ema, int Batches, bool First);
 
 /// <summary>
 /// Taylor importance (spp-spec.md 6.2, Molchanov et al. 2019): per mini-batch I_c = (dL/dm_c)^2 with
@@ -7,8 +12,8 @@ namespace Spp.Pruning.Spp;
 /// </summary>
 public sealed class TaylorAccumulator(int units, double momentum = 0.9)
 {
-    private readonly double[] _sum = new double[units];
-    private readonly double[] _ema = new double[units];
+    private double[] _sum = new double[units];
+    private double[] _ema = new double[units];
     private int _batches;
     private bool _first = true;
 
@@ -31,5 +36,17 @@ public sealed class TaylorAccumulator(int units, double momentum = 0.9)
         _first = false;
         _batches = 0;
         return (double[])_ema.Clone();
+    }
+
+    public TaylorSnapshot Snapshot() => new((double[])_sum.Clone(), (double[])_ema.Clone(), _batches, _first);
+
+    public void Restore(TaylorSnapshot s)
+    {
+        if (s.Sum.Length != _sum.Length || s.Ema.Length != _ema.Length)
+            throw new CheckpointFormatException($"does not fit the model ({_sum.Length} units)");
+        _sum = (double[])s.Sum.Clone();
+        _ema = (double[])s.Ema.Clone();
+        _batches = s.Batches;
+        _first = s.First;
     }
 }

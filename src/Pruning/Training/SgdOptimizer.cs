@@ -43,6 +43,9 @@ public sealed class SgdOptimizer : IDisposable
         _clipped = k.Allocate(Math.Max(1, parameters.Select(p => p.Tensor.Count).DefaultIfEmpty(1).Max()));
     }
 
+    /// <summary>Continues a saved run: the next step uses the schedule's rate at <paramref name="stepCount"/>.</summary>
+    public void ContinueAt(long stepCount) => StepCount = stepCount >= 0 ? stepCount : throw new ArgumentOutOfRangeException(nameof(stepCount));
+
     /// <summary>One step over every parameter with the gradients in place; returns the rate used.</summary>
     public float Step()
     {

@@ -23,6 +23,8 @@ public sealed class Trainer : IDisposable
     public ExecContext Context { get; }
     public int Classes { get; }
     public long Steps { get; private set; }
+    /// <summary>The optimizer's own count: where the learning-rate schedule stands.</summary>
+    public long OptimizerSteps => _optimizer.StepCount;
 
     public Trainer(IKernels k, Model model, TrainingOptions o, Model? teacher, LearningRateSchedule schedule)
     {
@@ -50,6 +52,15 @@ public sealed class Trainer : IDisposable
     {
         _optimizer.Dispose();
         _optimizer = new SgdOptimizer(_k, Graph.Parameters, _o.Sgd, schedule);
+    }
+
+    /// <summary>Continues a run saved after <paramref name="steps"/> steps (the RNG of Dropout is keyed by
+    /// the step) and <paramref name="optimizerSteps"/> optimizer steps (the learning-rate position);
+    /// weights, velocities and statistics are restored into the buffers separately.</summary>
+    public void ContinueAt(long steps, long optimizerSteps)
+    {
+        Steps = steps;
+        _optimizer.ContinueAt(optimizerSteps);
     }
 
     public float CurrentLr => _optimizer.Schedule.At(_optimizer.StepCount);
