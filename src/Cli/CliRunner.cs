@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Spp.Backend.Runtime;
 using Spp.Graph;
+using Spp.Pruning.Checkpoints;
 using Spp.Pruning.Data;
 
 namespace Spp.Cli;
@@ -23,10 +24,18 @@ public static class CliRunner
             // A session that loaded but failed while running (e.g. out of GPU memory): the user's to fix.
             return Fail($"ONNX Runtime failed: {OneLine(e.Message)}");
         }
+        catch (TrainingInterruptedException e)
+        {
+            // Before the generic cancellation below: this one has a checkpoint to tell about.
+            Console.Error.WriteLine(e.CheckpointPath is { } path
+                ? $"sppc: interrupted in {e.Phase} at step {e.Step} of {e.TotalSteps}; saved {path}; run the same command again to continue (nothing else was written)"
+                : $"sppc: interrupted in {e.Phase} at step {e.Step} of {e.TotalSteps}; no checkpoint kept, nothing was written");
+            return ExitCodes.Interrupted;
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("sppc: cancelled; nothing was written");
-            return 130;
+            return ExitCodes.Interrupted;
         }
     }
 

@@ -30,11 +30,13 @@ public static class CompileCommand
         var runtime = new RuntimeFlags();
         var data = new DataFlags();
         var training = new TrainingFlags();
+        var checkpoint = new CheckpointFlags();
         foreach (var s in new Symbol[] { model, speedup, output, method, roundTo, minKeep, producerOnly, report, html, val, ratio, groups, sppInterval, importanceEma })
             if (s is Option opt) root.Add(opt); else root.Add((Argument)s);
         runtime.AddTo(root);
         data.AddTo(root);
         training.AddTo(root);
+        checkpoint.AddTo(root);
 
         root.SetAction(r => CliRunner.Run(() =>
         {
@@ -62,7 +64,10 @@ public static class CompileCommand
             options = options with { Ratio = r0, Overrides = ReadOverrides(r.GetValue(groups)), SppInterval = interval, ImportanceEma = ema };
             if (dataPath is null) return PruneJob.Run(options);
             var device = r.GetValue(runtime.Device) ?? "auto";
-            return TrainPruneJob.Run(options, training.Parse(r), dataPath, device, CancellationToken.None);
+            var t = training.Parse(r);
+            options = options with { Checkpoint = checkpoint.Parse(r, input, options.Output, options.ReportPath, options.HtmlPath) };
+            using var interrupts = Interrupts.Listen();
+            return TrainPruneJob.Run(options, t, dataPath, device, interrupts.Token);
         }));
     }
 

@@ -27,6 +27,8 @@ public sealed record PruneOptions(
     public int? SppInterval { get; init; }
     /// <summary>--importance-ema: history decay of the SPP importance (Caffe's score_decay).</summary>
     public double ImportanceEma { get; init; }
+    /// <summary>Where training keeps its resumable checkpoint (none without training).</summary>
+    public CheckpointChoice Checkpoint { get; init; } = CheckpointChoice.None;
 
     public AllocationOptions Allocation => new(Speedup, MinKeep, RoundTo) { Ratio = Ratio, Overrides = Overrides };
 }

@@ -4,6 +4,7 @@ using Spp.Backend.Verification;
 using Spp.Graph;
 using Spp.Graph.Channels;
 using Spp.Pruning.Allocation;
+using Spp.Pruning.Checkpoints;
 using Spp.Pruning.Data;
 using Spp.Pruning.Engine;
 using Spp.Pruning.Methods;
@@ -49,51 +50,51 @@ public static class TrainPruneJob
             _ => new L1Method(o.L1ProducerOnly),
         };
 
-        var curve = new List<CurvePoint>();
+        var checkpoints = RunCheckpoints.Open(o.Checkpoint, CheckpointKeys.For("prune", o.Input, model, train, val, t, pre, backend.Kernels, KeyOf(o)), cancel);
         AnsiConsole.MarkupLine($"training on [bold]{Markup.Escape(backend.Description)}[/]; {train.Count:N0} samples, {stepsPerEpoch} steps per epoch, {total} steps in all");
-        PrunePhaseResult phase = null!;
-        Model final = null!;
-        ExactnessReport exact = null!;
-        Model pruned = null!;
-        int code = ExitCodes.Ok;
-        TrainingProgress.Run(progress =>
+        var run = new TrainPruneRun(backend.Kernels, unshared, analysis, targets, method, train, val, t, pruneBudget, total);
+        TrainPruneOutcome outcome = null!;
+        TrainingProgress.Run(progress => outcome = run.Run(progress, cancel, checkpoints));
+        var (phase, exact) = (outcome.Phase, outcome.Phase.Exactness);
+        if (outcome.Final is not { } final)
         {
-            phase = PruneTrainer.Run(backend.Kernels, unshared, targets, method, train, val, t, pruneBudget, curve, progress, cancel);
-            pruned = unshared.CloneWithGraph(GraphPruner.Prune(phase.Analysis, phase.Plan));
-            var masked = unshared.CloneWithGraph(GraphPruner.MaskOriginal(phase.Analysis, phase.Plan));
-            exact = ExactnessCheck.Run(masked, pruned);
-            if (!exact.Passed) { code = ExitCodes.CheckFailed; return; }
-            final = FineTuner.Run(backend.Kernels, pruned, t.DistillLabelWeight < 1 ? unshared : null, train, val, t,
-                Math.Max(0, total - phase.StepsUsed), curve, progress, cancel);
-        });
-        if (code != ExitCodes.Ok)
-        {
+            checkpoints?.Complete();    // the run is over: re-running it would fail the same way
             AnsiConsole.MarkupLine($"[red]exactness check failed[/]: relative difference {exact.RelativeDiff:E2} > {exact.Tolerance:E0}; nothing written");
-            return code;
+            return ExitCodes.CheckFailed;
         }
 
-        ModelFiles.Save(final, o.Output);
-        var plan = phase.Plan;
-        var report = Reporting.Build(o, model, final, phase.Analysis, plan, allocation, exact) with
+        var report = Reporting.Build(o, model, final, outcome.Analysis, outcome.Plan, allocation, exact) with
         {
             Latency = SlimChecks.Latency(o.Input, model, o.Output, final, settings, o.Batch),
             // Fine-tuning counts its steps from 0: place them after the pruning phase's.
-            Training = curve.Select(p => new TrainingPoint((double)(p.Step + (p.Phase == o.Method ? 0 : phase.StepsUsed)) / stepsPerEpoch,
+            Training = run.Curve.Select(p => new TrainingPoint((double)(p.Step + (p.Phase == o.Method ? 0 : phase.StepsUsed)) / stepsPerEpoch,
                 Nan(p.TrainLoss), Nan(p.TrainAccuracy), p.ValLoss, p.ValAccuracy)).ToList(),
             Probabilities = phase.Trajectories.SelectMany(tr => tr.Values.Select((v, u) => (tr.Group, Unit: u, tr.Step, v)))
                 .GroupBy(x => (x.Group, x.Unit)).Take(24)
                 .Select(g => new ProbabilityTrajectory(g.Key.Group, g.Key.Unit, g.Select(x => (double)x.Step).ToList(), g.Select(x => x.v).ToList())).ToList(),
         };
         if (val is not null) report = report with { Accuracy = SlimChecks.Accuracy(o.Input, model, o.Output, final, modelInput, val, settings, o.Batch) };
+        // Stopped after training: the checkpoint of its last step lets a re-run go straight to writing.
+        if (cancel.IsCancellationRequested) throw new TrainingInterruptedException("the final checks", total, total, checkpoints?.Path);
+
+        ModelFiles.Save(final, o.Output);
+        if (o.ReportPath is not null) AtomicFile.WriteText(o.ReportPath, report.ToJson());
+        if (o.HtmlPath is not null) AtomicFile.WriteText(o.HtmlPath, HtmlReport.Render(report));
+        checkpoints?.Complete();
         Reporting.PrintSummary(report);
         if (phase.ValAccuracyMasked is double a) AnsiConsole.MarkupLine($"accuracy after pruning, before fine-tuning: {a:P2}");
         SlimChecks.WarnIfNotFaster(report.Latency, o.Batch);
-        if (o.ReportPath is not null) AtomicFile.WriteText(o.ReportPath, report.ToJson());
-        if (o.HtmlPath is not null) AtomicFile.WriteText(o.HtmlPath, HtmlReport.Render(report));
         var written = new[] { o.Output, o.ReportPath, o.HtmlPath }.OfType<string>().Select(Markup.Escape);
         AnsiConsole.MarkupLine($"wrote [bold]{string.Join(", ", written)}[/]");
         return ExitCodes.Ok;
     }
+
+    /// <summary>The pruning flags a checkpoint of this job depends on (output paths and ONNX Runtime
+    /// settings only change what is measured and where it is written).</summary>
+    private static object KeyOf(PruneOptions o) => new
+    {
+        o.Speedup, o.Method, o.RoundTo, o.MinKeep, o.L1ProducerOnly, o.Batch, o.Ratio, o.Overrides, o.SppInterval, o.ImportanceEma,
+    };
 
     private static double? Nan(double v) => double.IsNaN(v) ? null : v;
 
