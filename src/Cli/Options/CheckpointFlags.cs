@@ -34,7 +34,14 @@ public sealed class CheckpointFlags
         if (r.GetValue(Disabled))
             return path is null ? CheckpointChoice.None : throw new UsageException("--checkpoint and --no-checkpoint: choose one");
         path ??= outputs[0] + Suffix;
-        ModelFiles.CheckOutput(input, path);
+        try
+        {
+            ModelFiles.CheckOutput(input, path);
+        }
+        catch (UsageException e)
+        {
+            throw new UsageException($"--checkpoint {e.Message}");
+        }
         string full = System.IO.Path.GetFullPath(path);
         if (outputs.OfType<string>().Any(o => System.IO.Path.GetFullPath(o) == full))
             throw new UsageException($"--checkpoint {path}: that is also an output of this run");

@@ -20,7 +20,8 @@ namespace Spp.Cli.Pipeline;
 /// </summary>
 public static class TrainPruneJob
 {
-    public static int Run(PruneOptions o, TrainingOptions t, string dataPath, string device, CancellationToken cancel)
+    /// <param name="observer">Sees every progress report too (the caller's own view of the run).</param>
+    public static int Run(PruneOptions o, TrainingOptions t, string dataPath, string device, CancellationToken cancel, IProgress<TrainProgress>? observer = null)
     {
         if (JobStart.LoadOrCopy(o) is not { } model) return ExitCodes.Ok;
 
@@ -54,7 +55,7 @@ public static class TrainPruneJob
         AnsiConsole.MarkupLine($"training on [bold]{Markup.Escape(backend.Description)}[/]; {train.Count:N0} samples, {stepsPerEpoch} steps per epoch, {total} steps in all");
         var run = new TrainPruneRun(backend.Kernels, unshared, analysis, targets, method, train, val, t, pruneBudget, total);
         TrainPruneOutcome outcome = null!;
-        TrainingProgress.Run(progress => outcome = run.Run(progress, cancel, checkpoints));
+        TrainingProgress.Run(progress => outcome = run.Run(progress, cancel, checkpoints), observer);
         var (phase, exact) = (outcome.Phase, outcome.Phase.Exactness);
         if (outcome.Final is not { } final)
         {

@@ -7,7 +7,8 @@ namespace Spp.Cli.Pipeline;
 /// images/s in its description).</summary>
 public static class TrainingProgress
 {
-    public static void Run(Action<IProgress<TrainProgress>> body)
+    /// <param name="observer">Gets every report as well (a caller's own view of the run).</param>
+    public static void Run(Action<IProgress<TrainProgress>> body, IProgress<TrainProgress>? observer = null)
     {
         AnsiConsole.Progress()
             .AutoClear(false)
@@ -21,6 +22,7 @@ public static class TrainingProgress
                     task.MaxValue = Math.Max(1, p.TotalSteps);
                     task.Value = p.Step;
                     task.Description = $"{p.Phase,-9} loss {p.Loss:0.000} acc {p.Accuracy:P1} lr {p.Lr:0.####} {p.ImagesPerSecond:0} img/s";
+                    observer?.Report(p);
                 });
                 body(progress);
                 foreach (var t in tasks.Values) t.Value = t.MaxValue;

@@ -1,6 +1,6 @@
 using Spp.Pruning.Training;
 
-namespace Spp.Pruning.Tests.Training;
+namespace Spp.TestModels;
 
 /// <summary>Cancels a run right after step <paramref name="step"/> of <paramref name="phase"/> is
 /// reported (progress is reported after every step of a short phase), the way Ctrl-C would between
