@@ -86,15 +86,19 @@ public sealed class ResumeTests
         using var tmp = RepoPaths.Temp();
         string path = tmp.File("ft.ckpt");
         var model = SmallNets.ConvNet(dropout: true);
-        Model Tune(CancellationToken cancel = default, IProgress<TrainProgress>? progress = null, CheckpointSession? checkpoints = null) =>
-            FineTuner.Run(new CpuKernels(), model, null, data.Source, data.Source, Options, steps: 14, [], progress, cancel, checkpoints: checkpoints);
-        var expected = Tune();
+        // Validation at every epoch end (steps 6 and 12): the curve must hold each evaluation once.
+        Model Tune(List<CurvePoint> curve, CancellationToken cancel = default, IProgress<TrainProgress>? progress = null, CheckpointSession? checkpoints = null) =>
+            FineTuner.Run(new CpuKernels(), model, null, data.Source, data.Source, Options, steps: 14, curve, progress, cancel, checkpoints: checkpoints);
+        var (expectedCurve, resumedCurve) = (new List<CurvePoint>(), new List<CurvePoint>());
+        var expected = Tune(expectedCurve);
 
         var stop = new StopAt(FineTuner.Phase, stopAfter);
-        var e = Assert.Throws<TrainingInterruptedException>(() => Tune(stop.Token, stop, CheckpointSession.Open(path, Key, false, stop.Token, Assert.Fail)));
+        var e = Assert.Throws<TrainingInterruptedException>(() => Tune([], stop.Token, stop, CheckpointSession.Open(path, Key, false, stop.Token, Assert.Fail)));
         Assert.Equal(stopAfter, e.Step);
-        var resumed = Tune(checkpoints: CheckpointSession.Open(path, Key, false, CancellationToken.None, Assert.Fail));
+        var resumed = Tune(resumedCurve, checkpoints: CheckpointSession.Open(path, Key, false, CancellationToken.None, Assert.Fail));
         AssertSameWeights(expected, resumed);
+        Assert.Equal(expectedCurve, resumedCurve);
+        Assert.Equal(2, expectedCurve.Count(p => p.ValAccuracy is not null));
     }
 
     [Fact]
