@@ -64,4 +64,22 @@ public class TrainingJobTests
         var mean = before.Graph.Nodes.First(n => n.OpType == "BatchNormalization").Inputs[3];
         Assert.NotEqual(before.Graph.Initializers[mean].RawData, after.Graph.Initializers[mean].RawData);
     }
+
+    [Fact]
+    public void FinetuneWithFrozenBatchNormKeepsTheRunningStatistics()
+    {
+        using var tmp = RepoPaths.Temp();
+        string output = tmp.File("ft.onnx");
+        var r = Sppc.Run("finetune", RepoPaths.Model("resnet20.bn.onnx"), "--data", Train, "--mean", "0.2860", "--std", "0.3530",
+            "--epochs", "0.05", "--batch", "32", "--bn", "frozen", "-o", output);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var before = OnnxReader.Read(RepoPaths.Model("resnet20.bn.onnx")).Graph;
+        var after = OnnxReader.Read(output).Graph;
+        var bns = before.Nodes.Where(n => n.OpType == "BatchNormalization").ToList();
+        foreach (var n in bns)
+            foreach (int i in new[] { 3, 4 })
+                Assert.Equal(before.Initializers[n.Inputs[i]].RawData, after.Initializers[n.Inputs[i]].RawData);
+        // Scale still learns through the frozen statistics.
+        Assert.Contains(bns, n => !before.Initializers[n.Inputs[1]].RawData.SequenceEqual(after.Initializers[n.Inputs[1]].RawData));
+    }
 }

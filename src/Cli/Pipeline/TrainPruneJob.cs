@@ -17,6 +17,8 @@ namespace Spp.Cli.Pipeline;
 /// The main job with training data (spp-spec.md 5): allocate widths, prune while training with the
 /// chosen method, rewrite and check exactness, fine-tune the smaller model for the rest of the
 /// budget, recalibrate BatchNorm, then measure accuracy and latency with ONNX Runtime and write.
+/// Training is resumable (<see cref="TrainPruneRun"/>); nothing is written until every check is done,
+/// and the checkpoint is deleted once the outputs are.
 /// </summary>
 public static class TrainPruneJob
 {
