@@ -103,12 +103,16 @@ public sealed class CheckpointSession
         _sinceSave.Restart();
     }
 
-    /// <summary>The run finished: its checkpoint has nothing left to continue.</summary>
+    /// <summary>The run finished: its checkpoint has nothing left to continue. Temporary files that a
+    /// run killed while saving left beside it go too.</summary>
     public void Complete()
     {
         try
         {
             File.Delete(Path);
+            string full = System.IO.Path.GetFullPath(Path);
+            foreach (var stale in Directory.EnumerateFiles(System.IO.Path.GetDirectoryName(full)!, System.IO.Path.GetFileName(full) + ".tmp*"))
+                File.Delete(stale);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

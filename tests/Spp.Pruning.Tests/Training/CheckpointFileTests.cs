@@ -122,4 +122,15 @@ public sealed class CheckpointFileTests
         s.Save(d);
         Assert.Contains("continuing without checkpoints", Assert.Single(notes));
     }
+
+    [Fact]
+    public void A_finished_run_removes_its_checkpoint_and_temporary_files_a_kill_left()
+    {
+        using var tmp = RepoPaths.Temp();
+        CheckpointFile.Write(tmp.File("c"), Sample());
+        File.WriteAllText(tmp.File("c.tmp4242"), "half a checkpoint");
+        File.WriteAllText(tmp.File("other"), "not ours");
+        CheckpointSession.Open(tmp.File("c"), Key, false, CancellationToken.None, Assert.Fail).Complete();
+        Assert.Equal([tmp.File("other")], Directory.GetFiles(tmp.Path));
+    }
 }
