@@ -12,7 +12,9 @@ namespace Spp.Bench;
 /// Training throughput and peak memory of sppc's CPU engine next to PyTorch's on the same models and
 /// data (issue: at least PyTorch's images/s with channels_last and threads = cores; peak memory at
 /// most 1.5x). `train-compare MODEL... --data D [--rounds R] [--steps N] [--warmup W] [--batch B]`
-/// runs, per round and model, sppc then PyTorch (bench/python/torch_train.py), each in a fresh
+/// runs, per round and model, sppc then PyTorch (bench/python/torch_train.py) fed two ways (whole-tensor
+/// augmentation in memory, its fastest; torchvision's per-sample transforms through a DataLoader with
+/// one worker, the usual recipe), each in a fresh
 /// process so that each peak RSS is its own, interleaved so that both see the same machine load;
 /// the best round of each counts. `train-step MODEL --data D ...` is sppc's side alone: what
 /// `sppc finetune` does per step (forward, backward, SGD update, BN in training mode, batches
@@ -71,9 +73,11 @@ public static class TrainCompareBench
             {
                 Keep(best, (path, "sppc"), PythonScripts.Process(Environment.ProcessPath!, ["train-step", path, .. common]));
                 Keep(best, (path, "torch"), PythonScripts.Run("torch_train.py", ["throughput", path, .. common]));
+                Keep(best, (path, "torchvision"), PythonScripts.Run("torch_train.py", ["throughput", path, .. common, "--pipeline", "torchvision", "--workers", "1"]));
             }
         Console.WriteLine($"batch {o.Batch}, {o.Steps} timed steps after {o.Warmup}, best of {o.Rounds} interleaved rounds");
-        Console.WriteLine($"{"model",-22} {"sppc img/s",11} {"torch img/s",12} {"ratio",6} {"sppc MB",8} {"torch MB",9} {"ratio",6}");
+        Console.WriteLine("torch: tensor feed (batches cropped/flipped as tensors); torchvision: per-sample transforms, DataLoader with 1 worker");
+        Console.WriteLine($"{"model",-22} {"sppc img/s",11} {"torch img/s",12} {"ratio",6} {"torchvision",12} {"ratio",6} {"sppc MB",8} {"torch MB",9} {"ratio",6}");
         foreach (var path in o.Models)
         {
             if (!best.TryGetValue((path, "sppc"), out var s) || !best.TryGetValue((path, "torch"), out var t))
@@ -83,7 +87,8 @@ public static class TrainCompareBench
             }
             double si = s.GetProperty("images_per_second").GetDouble(), ti = t.GetProperty("images_per_second").GetDouble();
             double sm = s.GetProperty("peak_rss_mb").GetDouble(), tm = t.GetProperty("peak_rss_mb").GetDouble();
-            Console.WriteLine($"{Path.GetFileName(path),-22} {si,11:F0} {ti,12:F0} {si / ti,6:F2} {sm,8:F0} {tm,9:F0} {sm / tm,6:F2}");
+            double vi = best.TryGetValue((path, "torchvision"), out var v) ? v.GetProperty("images_per_second").GetDouble() : double.NaN;
+            Console.WriteLine($"{Path.GetFileName(path),-22} {si,11:F0} {ti,12:F0} {si / ti,6:F2} {vi,12:F0} {si / vi,6:F2} {sm,8:F0} {tm,9:F0} {sm / tm,6:F2}");
         }
         return 0;
     }
