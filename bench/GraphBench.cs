@@ -84,17 +84,6 @@ public static class GraphBench
         return xs[xs.Count / 2];
     }
 
-    private static object PythonBaseline(string path, int repeat)
-    {
-        var script = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "python", "onnx_load_bench.py");
-        var psi = new ProcessStartInfo("/usr/bin/python3", [Path.GetFullPath(script), path, "--repeat", repeat.ToString()])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var p = Process.Start(psi)!;
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return p.ExitCode == 0 ? JsonSerializer.Deserialize<JsonElement>(output) : $"python failed: {p.StandardError.ReadToEnd().Trim()}";
-    }
+    private static object PythonBaseline(string path, int repeat) =>
+        PythonScripts.Run("onnx_load_bench.py", [path, "--repeat", repeat.ToString()]);
 }

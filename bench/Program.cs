@@ -11,6 +11,8 @@ public static class Program
         ("gemm", "FMA peak, GEMM and conv forward/backward GFLOP/s of the CPU kernels [--json] [--quick] [--threads N] [--filter TEXT]", GemmBench.Run),
         ("graph", "read + shape inference, and analysis + allocation + rewrite at 2x, of one model [--repeat N] [--python]", GraphBench.Run),
         ("train", "CPU training backend: resnet20 conv fwd+bwd GFLOP/s at batch 128, element-wise/BN GB/s [--json] [--quick] [--threads N]", TrainBench.Run),
+        ("train-compare", "training images/s and peak memory, sppc vs PyTorch channels_last, interleaved: MODEL... --data IDX [--rounds R] [--steps N]", TrainCompareBench.Compare),
+        ("train-step", "sppc's side of train-compare alone, one model, JSON: MODEL --data IDX [--steps N] [--warmup W] [--batch B]", TrainCompareBench.Step),
     ];
 
     public static int Main(string[] args)

@@ -13,4 +13,6 @@ public sealed class ExecContext(IKernels kernels)
     public bool FrozenBatchNorm { get; set; }
     public ulong Seed { get; set; }
     public ulong Step { get; set; }
+    /// <summary>When set, the graph times each op's passes into it (`bench train-step --profile`).</summary>
+    public OpProfile? Profile { get; set; }
 }

@@ -20,6 +20,11 @@ public abstract class OpKernel(Node node, TrainTensor?[] inputs, TrainTensor[] o
 
     public abstract void Backward(ExecContext ctx);
 
+    /// <summary>Whether Backward, when this kernel is the only reader of input <paramref name="input"/>,
+    /// can write that input's whole gradient instead of adding to it: it then must write it on every
+    /// backward pass, honouring <see cref="TrainTensor.GradOverwritten"/>.</summary>
+    public virtual bool OverwritesGrad(int input) => false;
+
     /// <summary>Buffers the kernel allocated for itself (saved statistics, masks, scratch).</summary>
     public virtual IEnumerable<IBuffer> OwnedBuffers => [];
 }

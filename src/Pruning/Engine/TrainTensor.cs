@@ -13,6 +13,10 @@ public sealed class TrainTensor(string name, int[] shape, IBuffer data)
     /// <summary>Gradient of the loss; null when not needed.</summary>
     public IBuffer? Grad { get; internal set; }
     public bool NeedsGrad => Grad is not null;
+    /// <summary>True when one kernel alone writes this gradient, and writes rather than adds to it
+    /// (<see cref="OpKernel.OverwritesGrad"/>): the graph then skips zeroing it before each backward
+    /// pass, and that kernel saves the read of the old values.</summary>
+    public bool GradOverwritten { get; internal set; }
 
     public override string ToString() => $"{Name}[{string.Join(",", Shape)}]";
 }

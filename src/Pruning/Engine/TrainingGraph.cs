@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Spp.Graph;
 
@@ -134,6 +135,7 @@ public sealed class TrainingGraph : IDisposable
             foreach (var o in kernel.Outputs) o.Grad ??= Own(k.Allocate(o.Count));
         }
         IBuffer Own(IBuffer b) { owned.Add(b); return b; }
+        MarkOverwrittenGrads(kernels, parameters, g);
 
         var graphInputs = g.RealInputs.Select(i => tensors.TryGetValue(i.Name, out var t) ? t : tensors[i.Name] = Value(i.Name)).ToList();
         var graphOutputs = g.Outputs.Select(o => tensors.TryGetValue(o.Name, out var t) ? t
@@ -142,6 +144,22 @@ public sealed class TrainingGraph : IDisposable
         result._owned.AddRange(owned);
         result._owned.AddRange(kernels.SelectMany(x => x.OwnedBuffers));
         return result;
+    }
+
+    /// <summary>A value read by one kernel alone, whose backward can write its gradient outright, need
+    /// not be zeroed before backward (most activations of a CNN: a conv output read only by its BN,
+    /// a BN output read only by its activation). Graph outputs (the loss seeds them) and parameters
+    /// (read by the optimizer and the gates) are always zeroed and added to.</summary>
+    private static void MarkOverwrittenGrads(List<OpKernel> kernels, List<Parameter> parameters, global::Spp.Graph.Graph g)
+    {
+        var readers = new Dictionary<TrainTensor, (OpKernel Kernel, int Input, int Count)>();
+        foreach (var kernel in kernels)
+            for (int i = 0; i < kernel.Inputs.Length; i++)
+                if (kernel.Inputs[i] is { } t)
+                    readers[t] = readers.TryGetValue(t, out var r) ? r with { Count = r.Count + 1 } : (kernel, i, 1);
+        var excluded = parameters.Select(p => p.Tensor.Name).Concat(g.Outputs.Select(o => o.Name)).ToHashSet();
+        foreach (var (t, r) in readers)
+            t.GradOverwritten = t.NeedsGrad && r.Count == 1 && !excluded.Contains(t.Name) && r.Kernel.OverwritesGrad(r.Input);
     }
 
     public void SetInput(int index, ReadOnlySpan<float> data)
@@ -154,6 +172,7 @@ public sealed class TrainingGraph : IDisposable
     /// <summary>Runs the forward pass; gated parameters are seen through their gates.</summary>
     public void Forward(ExecContext ctx)
     {
+        long start = Stopwatch.GetTimestamp();
         foreach (var p in Parameters)
         {
             if (p.Gates.Count == 0) { p.Tensor.Data = p.Master; continue; }
@@ -170,14 +189,22 @@ public sealed class TrainingGraph : IDisposable
             }
             p.Tensor.Data = copy;
         }
-        foreach (var kernel in Kernels) kernel.Forward(ctx);
+        ctx.Profile?.Add("(gates)", "forward", start);
+        foreach (var kernel in Kernels)
+        {
+            start = Stopwatch.GetTimestamp();
+            kernel.Forward(ctx);
+            ctx.Profile?.Add(kernel.Node.OpType, "forward", start);
+        }
     }
 
     /// <summary>Zeroes every gradient; call before seeding the output gradient.</summary>
-    public void ZeroGrads()
+    public void ZeroGrads(ExecContext? ctx = null)
     {
+        long start = Stopwatch.GetTimestamp();
         foreach (var t in Tensors.Values.Distinct())
-            if (t.Grad is { } g) K.Fill(g, 0, 0, t.Count);
+            if (t.Grad is { } g && !t.GradOverwritten) K.Fill(g, 0, 0, t.Count);
+        ctx?.Profile?.Add("(zero gradients)", "backward", start);
     }
 
     /// <summary>Runs the backward pass from the output gradients already in place (the loss writes
@@ -185,9 +212,16 @@ public sealed class TrainingGraph : IDisposable
     public void Backward(ExecContext ctx)
     {
         for (int i = Kernels.Count - 1; i >= 0; i--)
-            if (Kernels[i].Inputs.Any(x => x?.NeedsGrad == true)) Kernels[i].Backward(ctx);
+            if (Kernels[i].Inputs.Any(x => x?.NeedsGrad == true))
+            {
+                long start = Stopwatch.GetTimestamp();
+                Kernels[i].Backward(ctx);
+                ctx.Profile?.Add(Kernels[i].Node.OpType, "backward", start);
+            }
+        long gates = Stopwatch.GetTimestamp();
         foreach (var p in Parameters)
             foreach (var gate in p.Gates) K.ApplyMask(gate, p.Tensor.Grad!, p.Tensor.Grad!, p.Tensor.Count);
+        ctx.Profile?.Add("(gates)", "backward", gates);
     }
 
     /// <summary>The model with the trained parameters and state written into its initializers.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Spp.Graph;
 using Spp.Pruning.Data;
 using Spp.Pruning.Engine;
@@ -83,15 +84,20 @@ public sealed class Trainer : IDisposable
         Context.Training = true;
         Context.Step = (ulong)Steps;
         Graph.Forward(Context);
-        if (backward) Graph.ZeroGrads();
+        if (backward) Graph.ZeroGrads(Context);
+        long start = Stopwatch.GetTimestamp();
         var r = _loss.Compute(Graph, _labels, teacherLogits, seedGradient: backward);
+        Context.Profile?.Add("(loss)", "forward", start);
         if (backward) Graph.Backward(Context);
         return r;
     }
 
     public void Update()
     {
+        long start = Stopwatch.GetTimestamp();
         _optimizer.Step();
+        Context.Profile?.Add("(optimizer)", "update", start);
+        if (Context.Profile is { } p) p.Steps++;
         Steps++;
     }
 

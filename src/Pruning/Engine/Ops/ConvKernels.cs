@@ -38,6 +38,8 @@ public sealed class ConvKernels : IOpKernelFactory
 
     private sealed class ConvKernel(Node node, TrainTensor?[] inputs, TrainTensor[] outputs, ConvDesc d) : OpKernel(node, inputs, outputs)
     {
+        public override bool OverwritesGrad(int input) => input == 0;
+
         public override void Forward(ExecContext ctx) => ctx.K.ConvForward(d, Inputs[0]!.Data, Inputs[1]!.Data, Inputs.ElementAtOrDefault(2)?.Data, Outputs[0].Data);
 
         public override void Backward(ExecContext ctx)
@@ -45,7 +47,7 @@ public sealed class ConvKernels : IOpKernelFactory
             TrainTensor x = Inputs[0]!, w = Inputs[1]!;
             var b = Inputs.ElementAtOrDefault(2);
             var dy = Outputs[0].Grad!;
-            if (x.Grad is { } dx) ctx.K.ConvBackwardData(d, dy, w.Data, dx, accumulate: true);
+            if (x.Grad is { } dx) ctx.K.ConvBackwardData(d, dy, w.Data, dx, accumulate: !x.GradOverwritten);
             if (w.Grad is { } dw) ctx.K.ConvBackwardWeights(d, x.Data, dy, dw, b?.Grad, accumulate: true);
             else if (b?.Grad is { } db) ChannelSum(ctx.K, Outputs[0].Shape, dy, db);
         }

@@ -67,6 +67,8 @@ public sealed class NormalizationKernels : IOpKernelFactory
 
         public override IEnumerable<IBuffer> OwnedBuffers => s.V;
 
+        public override bool OverwritesGrad(int input) => input == 0;
+
         private TrainTensor X => Inputs[0]!;
 
         public override void Forward(ExecContext ctx)
@@ -90,7 +92,7 @@ public sealed class NormalizationKernels : IOpKernelFactory
                 // The fused rule writes all three; gradients of constant scale or bias go to scratch.
                 if (gamma.Grad is null) k.Fill(s.V[0], 0, 0, d.C);
                 if (beta.Grad is null) k.Fill(s.V[1], 0, 0, d.C);
-                k.BatchNormBackward(d, X.Data, dy, gamma.Data, _saveMean, _saveInvStd, dx, gamma.Grad ?? s.V[0], beta.Grad ?? s.V[1], accumulate: true);
+                k.BatchNormBackward(d, X.Data, dy, gamma.Data, _saveMean, _saveInvStd, dx, gamma.Grad ?? s.V[0], beta.Grad ?? s.V[1], accumulate: !X.GradOverwritten);
                 return;
             }
             IBuffer mean = _saveMean, invStd = _saveInvStd;
@@ -104,8 +106,9 @@ public sealed class NormalizationKernels : IOpKernelFactory
             AffineGradients(k, d, X.Data, dy, mean, invStd, gamma.Grad, beta.Grad, s);
             if (X.Grad is { } dxEval)
             {
-                // dx += dy * gamma * invStd, per channel.
+                // dx += dy * gamma * invStd, per channel (onto zeros when this kernel owns dx).
                 int[] full = [d.N, d.C, d.Spatial], vec = [d.C];
+                if (X.GradOverwritten) k.Fill(dxEval, 0, 0, X.Count);
                 k.Binary(BinaryOp.Mul, new BroadcastDesc(vec, vec, vec), gamma.Data, invStd, s.V[0]);
                 k.BinaryBackward(BinaryOp.Mul, new BroadcastDesc(full, full, [1, d.C, 1]), X.Data, s.V[0], dy, dxEval, null);
             }

@@ -1,0 +1,51 @@
+using Spp.Graph;
+using Spp.Pruning.Data;
+using Spp.Pruning.Training;
+using Spp.TestModels;
+
+namespace Spp.Pruning.Tests.Engine;
+
+/// <summary>Gradients of values with one reader are written outright rather than zeroed and added to
+/// (<see cref="Spp.Pruning.Engine.TrainTensor.GradOverwritten"/>): whatever a previous step left in
+/// the gradient buffers (NaN here) must not reach the parameters' gradients, and values with several
+/// readers (the residual stream) or seeded by the loss must still be summed from zero.</summary>
+public sealed class GradOverwriteTests
+{
+    [Theory]
+    [MemberData(nameof(Backends.Deterministic), MemberType = typeof(Backends))]
+    public void Stale_gradients_do_not_leak_into_a_step(string backend)
+    {
+        var model = RealModels.Load("resnet20.bn.onnx");
+        var sample = Npy.ReadNpz(RepoPaths.Model("resnet20.ref.npz"));
+        const int batch = 4;
+        var input = sample["input"].ToFloats()[..(batch * 28 * 28)];
+        var labels = sample["labels"].ToInt64s()[..batch];
+
+        float[][] Gradients(bool poison)
+        {
+            using var run = new EngineRun(model, batch, backend, training: true);
+            var marked = run.Graph.Tensors.Values.Distinct().Where(t => t.GradOverwritten).ToList();
+            Assert.NotEmpty(marked);
+            Assert.DoesNotContain(run.Graph.Outputs[0], marked);
+            Assert.DoesNotContain(marked, t => run.Graph.Parameter(t.Name) is not null);
+            if (poison)
+                foreach (var t in run.Graph.Tensors.Values.Distinct())
+                    if (t.Grad is { } g) run.K.Fill(g, float.NaN, 0, t.Count);
+            using var loss = ClassificationLoss.CrossEntropy(run.K, batch, 10);
+            run.Graph.SetInput(0, input);
+            run.Graph.Forward(run.Ctx);
+            run.Graph.ZeroGrads();
+            loss.Compute(run.Graph, labels, null);
+            run.Graph.Backward(run.Ctx);
+            return run.Graph.Parameters.Select(p => run.Read(p.Tensor.Grad!, p.Tensor.Count)).ToArray();
+        }
+
+        var clean = Gradients(poison: false);
+        var poisoned = Gradients(poison: true);
+        for (int i = 0; i < clean.Length; i++)
+        {
+            Assert.All(poisoned[i], v => Assert.True(float.IsFinite(v)));
+            Assert.Equal(clean[i], poisoned[i]);
+        }
+    }
+}
