@@ -3,7 +3,7 @@
 # training on the full Fashion-MNIST training set (3 epochs in all: pruning + fine-tuning), test
 # accuracy, MAC and latency speedups from each run's --report, and the wall time of each run.
 #   bench/prune_matrix.sh OUT_DIR [MODELS="resnet20 vgg11s mbv2s"] [SPEEDUPS="2 4"] [METHODS="spp l1 taylor increg"] [-- extra sppc flags]
-# Runs are skipped when OUT_DIR already holds their report; bench/python/report_table.py OUT_DIR prints the table.
+# DATA=DIR names the Fashion-MNIST folder. Runs are skipped when OUT_DIR already holds their report; bench/python/report_table.py OUT_DIR prints the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?usage: prune_matrix.sh OUT_DIR [MODELS] [SPEEDUPS] [METHODS] [-- flags]}
@@ -14,8 +14,9 @@ shift $(( $# < 4 ? $# : 4 ))
 [[ "${1:-}" == "--" ]] && shift
 data=${DATA:-../shared/data/fashion-mnist}
 mkdir -p "$out"
-dotnet build src/Cli -c Release -v q --nologo >/dev/null
-sppc=src/Cli/bin/Release/net10.0/sppc
+# SPPC=PATH runs a given build (e.g. a copy, so that rebuilding meanwhile cannot touch it).
+if [[ -z "${SPPC:-}" ]]; then dotnet build src/Cli -c Release -v q --nologo >/dev/null; fi
+sppc=${SPPC:-src/Cli/bin/Release/net10.0/sppc}
 for model in $models; do
   for s in $speedups; do
     for m in $methods; do

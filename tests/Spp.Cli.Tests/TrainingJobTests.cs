@@ -2,6 +2,7 @@ using Spp.Backend.Reports;
 using Spp.Frontend;
 using Spp.Graph;
 using Spp.TestModels;
+using Spp.TestModels.Data;
 
 namespace Spp.Cli.Tests;
 
@@ -45,6 +46,25 @@ public class TrainingJobTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--data", r.Stderr);
         Assert.False(File.Exists(output));
+    }
+
+    /// <summary>The main job distills from the original model by default, so images without labels
+    /// train; --no-distill leaves only labels to learn from, and there are none.</summary>
+    [Fact]
+    public void UnlabeledDataTrainsByDistillationUnlessTurnedOff()
+    {
+        using var tmp = RepoPaths.Temp();
+        var sample = Spp.Pruning.Data.Npy.ReadNpz(RepoPaths.Model("resnet20.ref.npz"));
+        string data = tmp.File("unlabeled.npz"), output = tmp.File("slim.onnx");
+        NpzWriter.Write(data, new Dictionary<string, NpzWriter.Array> { ["input"] = NpzWriter.Floats([64, 1, 28, 28], sample["input"].ToFloats()) });
+
+        var off = Sppc.Run(RepoPaths.Model("resnet20.bn.onnx"), "--speedup", "2", "--data", data, "--no-distill", "--epochs", "1", "--batch", "32", "-o", output);
+        Sppc.AssertBadInput(off, "unlabeled.npz", "no labels");
+        Assert.False(File.Exists(output));
+
+        var on = Sppc.Run(RepoPaths.Model("resnet20.bn.onnx"), "--speedup", "2", "--data", data, "--epochs", "1", "--batch", "32", "-o", output);
+        Assert.True(on.ExitCode == 0, on.Stderr + on.Stdout);
+        Assert.True(File.Exists(output));
     }
 
     [Fact]

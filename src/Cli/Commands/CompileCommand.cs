@@ -29,7 +29,7 @@ public static class CompileCommand
         var importanceEma = new Option<double>("--importance-ema") { Description = "spp: decay of the importance history (0 = none)", DefaultValueFactory = _ => 0 };
         var runtime = new RuntimeFlags();
         var data = new DataFlags();
-        var training = new TrainingFlags();
+        var training = new TrainingFlags(distillByDefault: true);
         var checkpoint = new CheckpointFlags();
         foreach (var s in new Symbol[] { model, speedup, output, method, roundTo, minKeep, producerOnly, report, html, val, ratio, groups, sppInterval, importanceEma })
             if (s is Option opt) root.Add(opt); else root.Add((Argument)s);
