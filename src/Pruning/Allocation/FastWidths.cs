@@ -1,0 +1,61 @@
+namespace Spp.Pruning.Allocation;
+
+/// <summary>
+/// Which widths of a group are worth having, from measured costs: the lower envelope of cost over
+/// width. A width is kept only when it is measurably cheaper than every wider width measured
+/// (by more than <c>tolerance</c>, a share of that cheapest wider cost, so that timing noise does
+/// not make a width look fast); otherwise a wider width runs at least as fast and keeps more
+/// channels. A width is judged only when the widths just above it were measured too (<c>lookahead</c>
+/// of them, or all up to the full width): at the top of a measured range the wider widths that beat
+/// it are not known. Widths below the narrowest one measured are not known either and follow the
+/// plain ladder (multiples of the rounding); widths between measured ones and above the widest one
+/// measured (short of the full width) are left out.
+/// </summary>
+public static class FastWidths
+{
+    public const double DefaultTolerance = 0.03;
+    /// <summary>Widths above a width that must have been measured to judge it: one block of the
+    /// widest blocked layouts seen (16 channels for AVX-512 convolutions).</summary>
+    public const int DefaultLookahead = 16;
+
+    /// <summary>The measured widths on the envelope, ascending.</summary>
+    public static IReadOnlyList<int> Envelope(int width, IReadOnlyDictionary<int, double> costs, int roundTo = 1,
+        double tolerance = DefaultTolerance, int lookahead = DefaultLookahead)
+    {
+        if (tolerance is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(tolerance), "tolerance must be in [0, 1)");
+        var usable = Usable(width, costs, roundTo).ToDictionary();
+        var fast = new List<int>();
+        double cheapestWider = double.PositiveInfinity;
+        foreach (var (w, cost) in usable.OrderByDescending(kv => kv.Key))
+        {
+            if (cost < cheapestWider * (1 - tolerance) && Judged(w, width, usable, roundTo, lookahead)) fast.Add(w);
+            cheapestWider = Math.Min(cheapestWider, cost);
+        }
+        fast.Reverse();
+        return fast;
+    }
+
+    /// <summary>Every usable width in (w, w + lookahead], capped at the full width, was measured.</summary>
+    private static bool Judged(int w, int width, Dictionary<int, double> usable, int roundTo, int lookahead)
+    {
+        for (int v = w + 1; v <= Math.Min(width, w + lookahead); v++)
+            if ((v % roundTo == 0 || v == width) && !usable.ContainsKey(v)) return false;
+        return true;
+    }
+
+    /// <param name="anyBelowFastest">also every plain width below the narrowest fast one: for a
+    /// target that fast widths cannot reach</param>
+    public static WidthLadder Ladder(int width, IReadOnlyDictionary<int, double> costs, int roundTo = 1, double tolerance = DefaultTolerance,
+        bool anyBelowFastest = false, int lookahead = DefaultLookahead)
+    {
+        var plain = WidthLadder.Multiples(width, roundTo);
+        var usable = Usable(width, costs, roundTo).ToList();
+        if (usable.Count == 0) return plain;
+        var fast = Envelope(width, costs, roundTo, tolerance, lookahead);
+        int floor = anyBelowFastest ? fast.DefaultIfEmpty(width).Min() : usable.Min(kv => kv.Key);
+        return new WidthLadder(width, fast.Concat(plain.Rungs.Where(w => w < floor)));
+    }
+
+    private static IEnumerable<KeyValuePair<int, double>> Usable(int width, IReadOnlyDictionary<int, double> costs, int roundTo) =>
+        costs.Where(kv => kv.Key >= 1 && kv.Key <= width && (kv.Key % roundTo == 0 || kv.Key == width));
+}

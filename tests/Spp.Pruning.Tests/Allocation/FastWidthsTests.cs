@@ -1,0 +1,75 @@
+using Spp.Pruning.Allocation;
+
+namespace Spp.Pruning.Tests.Allocation;
+
+/// <summary>The lower envelope of measured cost over width, against its definition computed
+/// directly: a width is a rung when every wider measured width costs more than it by the tolerance.</summary>
+public sealed class FastWidthsTests
+{
+    /// <summary>Cost in the shape ONNX Runtime's blocked CPU convolutions give: a step per 16
+    /// channels, and widths that are not multiples of 4 much slower.</summary>
+    public static double Blocked(int w) => Math.Ceiling(w / 16.0) + (w % 4 == 0 ? 0 : 1.5);
+
+    [Fact]
+    public void BlockedCostsKeepTheWidestWidthOfEachStep()
+    {
+        var costs = Enumerable.Range(17, 48).ToDictionary(w => w, Blocked);
+        var ladder = FastWidths.Ladder(64, costs);
+        // Below the narrowest width measured (17) the widths are not known: every width stays.
+        Assert.Equal([.. Enumerable.Range(1, 16), 32, 48, 64], ladder.Rungs);
+    }
+
+    [Fact]
+    public void TheTopOfAMeasuredRangeIsNotJudged()
+    {
+        // 17..40 and 64 measured: 32 and 40 beat every wider width measured, but the 16 widths
+        // above them were not all measured (48 would run as fast as 40): only widths up to 24
+        // can be judged, and none of them beats 28 or 32.
+        var costs = Enumerable.Range(17, 24).Append(64).ToDictionary(w => w, Blocked);
+        Assert.Equal([.. Enumerable.Range(1, 16), 64], FastWidths.Ladder(64, costs, lookahead: 16).Rungs);
+        Assert.Equal([.. Enumerable.Range(1, 16), 32, 40, 64], FastWidths.Ladder(64, costs, lookahead: 0).Rungs);
+    }
+
+    [Fact]
+    public void RoundToLeavesOutWidthsThatAreNotMultiples()
+    {
+        var costs = Enumerable.Range(1, 64).ToDictionary(w => w, w => (double)w);
+        var ladder = FastWidths.Ladder(64, costs, roundTo: 8, tolerance: 0);
+        Assert.Equal([8, 16, 24, 32, 40, 48, 56, 64], ladder.Rungs);
+    }
+
+    [Fact]
+    public void NoCostsGiveThePlainLadder()
+    {
+        Assert.Equal(WidthLadder.Multiples(30, 4).Rungs, FastWidths.Ladder(30, new Dictionary<int, double>(), 4).Rungs);
+    }
+
+    [Fact]
+    public void RandomCostsMatchTheDefinition()
+    {
+        var rng = new Random(7);
+        for (int trial = 0; trial < 300; trial++)
+        {
+            int width = rng.Next(2, 80), q = rng.Next(1, 5);
+            double tolerance = rng.NextDouble() * 0.1;
+            var costs = Enumerable.Range(1, width).Where(_ => rng.NextDouble() < 0.6).ToDictionary(w => w, _ => 0.2 + rng.NextDouble());
+
+            int lookahead = rng.Next(1, 20);
+            var ladder2 = FastWidths.Ladder(width, costs, q, tolerance, lookahead: lookahead);
+
+            var usable = costs.Where(kv => kv.Key % q == 0 || kv.Key == width).ToDictionary();
+            int narrowest = usable.Count == 0 ? int.MaxValue : usable.Keys.Min();
+            var expected = new SortedSet<int> { width };
+            foreach (var (w, c) in usable)
+                if (usable.Where(o => o.Key > w).All(o => c < o.Value * (1 - tolerance))
+                    && Enumerable.Range(w + 1, Math.Max(0, Math.Min(width, w + lookahead) - w)).All(v => (v % q != 0 && v != width) || usable.ContainsKey(v)))
+                    expected.Add(w);
+            for (int w = q; w < Math.Min(narrowest, width); w += q) expected.Add(w);
+            Assert.Equal(expected, ladder2.Rungs);
+
+            // Never a width that a wider measured width runs as fast.
+            foreach (int w in ladder2.Rungs.Where(w => w >= narrowest && w < width))
+                Assert.DoesNotContain(usable, o => o.Key > w && o.Value <= usable[w]);
+        }
+    }
+}
