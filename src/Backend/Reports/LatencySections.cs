@@ -3,9 +3,10 @@ namespace Spp.Backend.Reports;
 // The report's sections about issue 7 (latency that follows MACs): what the latency model measured,
 // and whether the written model is faster by what was asked.
 
-/// <summary>One group as the latency model saw it: the width kept, the widths measured fast near
-/// it, and the measured cost of each width timed (relative to the full width).</summary>
-public sealed record GroupLatencyFigures(int Id, int Width, int Kept, IReadOnlyList<int> FastWidths, IReadOnlyDictionary<int, double> Costs);
+/// <summary>One group as the latency model saw it: the width kept, the widths measured fast, the
+/// measured cost of each width timed (relative to the full width), and whether the target needed
+/// a width below every fast one.</summary>
+public sealed record GroupLatencyFigures(int Id, int Width, int Kept, IReadOnlyList<int> FastWidths, IReadOnlyDictionary<int, double> Costs, bool BelowFast = false);
 
 /// <summary>The latency model's work in this run: where and at which batch it timed, how long that
 /// took, how many widths were timed and how many came from the cache (or an equal block).</summary>

@@ -27,6 +27,8 @@ public sealed record PruneOptions(
     public int? SppInterval { get; init; }
     /// <summary>--importance-ema: history decay of the SPP importance (Caffe's score_decay).</summary>
     public double ImportanceEma { get; init; }
+    /// <summary>--target, --snap, --latency-cache (null: the defaults).</summary>
+    public LatencyChoice? Latency { get; init; }
 
     public AllocationOptions Allocation => new(Speedup, MinKeep, RoundTo) { Ratio = Ratio, Overrides = Overrides };
 }

@@ -7,6 +7,7 @@ using Spp.Pruning.Allocation;
 using Spp.Pruning.Data;
 using Spp.Pruning.Engine;
 using Spp.Pruning.Methods;
+using Spp.Pruning.OneShot;
 using Spp.Pruning.Spp;
 using Spp.Pruning.Training;
 
@@ -32,10 +33,11 @@ public static class TrainPruneJob
         var backend = TrainingData.Kernels(device);
         using var kernelsLifetime = backend.Kernels;
 
-        // Widths from the speedup, on the model with private constants (exporters share them).
-        var unshared = model.CloneWithGraph(ConstantUnsharing.Apply(model.Graph).Graph);
-        var analysis = ChannelAnalysis.Run(unshared.Graph, unshared.OnnxOpset);
-        var allocation = JobStart.Allocate(o, new UniformAllocator(analysis));
+        // Widths from the speedup, on the model with private constants (exporters share them). With
+        // --target latency they are searched (and measured) here: time depends on widths, not weights.
+        var (unshared, analysis) = L1Pruner.Prepare(model);
+        var planning = new WidthPlanning(o, unshared, analysis, settings);
+        var allocation = planning.Plan();
         var targets = analysis.PrunableGroups.ToDictionary(g => g.Id, allocation.RemovedUnits);
 
         long stepsPerEpoch = train.Count / t.Batch;
@@ -74,9 +76,14 @@ public static class TrainPruneJob
 
         ModelFiles.Save(final, o.Output);
         var plan = phase.Plan;
+        var latency = SlimChecks.Latency(o.Input, model, o.Output, final, settings, o.Batch);
+        // No second allocation here when a latency target falls short: that would mean training again.
+        var check = SlimChecks.Check(latency, o, 1, planning.SearchSteps);
         var report = Reporting.Build(o, model, final, phase.Analysis, plan, allocation, exact) with
         {
-            Latency = SlimChecks.Latency(o.Input, model, o.Output, final, settings, o.Batch),
+            Latency = latency,
+            LatencyModel = planning.Figures(allocation),
+            LatencyCheck = check,
             // Fine-tuning counts its steps from 0: place them after the pruning phase's.
             Training = curve.Select(p => new TrainingPoint((double)(p.Step + (p.Phase == o.Method ? 0 : phase.StepsUsed)) / stepsPerEpoch,
                 Nan(p.TrainLoss), Nan(p.TrainAccuracy), p.ValLoss, p.ValAccuracy)).ToList(),
@@ -87,7 +94,8 @@ public static class TrainPruneJob
         if (val is not null) report = report with { Accuracy = SlimChecks.Accuracy(o.Input, model, o.Output, final, modelInput, val, settings, o.Batch) };
         Reporting.PrintSummary(report);
         if (phase.ValAccuracyMasked is double a) AnsiConsole.MarkupLine($"accuracy after pruning, before fine-tuning: {a:P2}");
-        SlimChecks.WarnIfNotFaster(report.Latency, o.Batch);
+        Reporting.PrintLatencyModel(report);
+        SlimChecks.WarnIfNotFaster(latency, check, report.LatencyModel is not null);
         if (o.ReportPath is not null) AtomicFile.WriteText(o.ReportPath, report.ToJson());
         if (o.HtmlPath is not null) AtomicFile.WriteText(o.HtmlPath, HtmlReport.Render(report));
         var written = new[] { o.Output, o.ReportPath, o.HtmlPath }.OfType<string>().Select(Markup.Escape);

@@ -31,8 +31,16 @@ public sealed class FastWidthAllocator(UniformAllocator allocator, IWidthCost co
     /// <summary>Groups of the last allocation given a width below every fast width measured for them.</summary>
     public IReadOnlyList<int> BelowFast { get; private set; } = [];
 
+    private int _roundTo = 1;
+
+    /// <summary>The widths measured fast for a group (the envelope, without the widths below it
+    /// that an unreachable target opened).</summary>
+    public IReadOnlyList<int> FastOf(int group) =>
+        _costs.TryGetValue(group, out var c) ? FastWidths.Envelope(allocator.Groups.First(g => g.Id == group).Width, c, _roundTo, tolerance) : [];
+
     public WidthAllocation Allocate(AllocationOptions o)
     {
+        _roundTo = o.RoundTo;
         var plain = allocator.Allocate(o);
         var pinned = GroupOverride.Resolve(o.Overrides, allocator.Analysis);
         var groups = allocator.Groups.Where(g => !pinned.ContainsKey(g.Id)).ToList();
@@ -81,8 +89,7 @@ public sealed class FastWidthAllocator(UniformAllocator allocator, IWidthCost co
         {
             Ladders = groups.ToDictionary(g => g.Id, g => FastWidths.Ladder(g.Width, _costs[g.Id], o.RoundTo, tolerance, anyBelowFastest: true));
             var allocation = allocator.Allocate(o, Ladders);
-            BelowFast = groups.Where(g => allocation.Kept[g.Id] < FastWidths.Envelope(g.Width, _costs[g.Id], o.RoundTo, tolerance).DefaultIfEmpty(0).Min())
-                .Select(g => g.Id).ToList();
+            BelowFast = groups.Where(g => allocation.Kept[g.Id] < FastOf(g.Id).DefaultIfEmpty(0).Min()).Select(g => g.Id).ToList();
             return allocation;
         }
     }
