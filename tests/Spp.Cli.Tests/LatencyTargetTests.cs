@@ -73,6 +73,7 @@ public class LatencyTargetTests
             // A kept width was measured fast: no wider width measured runs as fast (unless the
             // target needed widths below every fast one).
             Assert.True(g.Costs.ContainsKey(g.Kept), $"group {g.Id}: width {g.Kept} not measured");
+            if (g.Filler) continue;
             Assert.Equal(g.BelowFast, g.Kept < g.FastWidths.Min());
             if (!g.BelowFast)
             {

@@ -4,9 +4,11 @@ namespace Spp.Backend.Reports;
 // and whether the written model is faster by what was asked.
 
 /// <summary>One group as the latency model saw it: the width kept, the widths measured fast, the
-/// measured cost of each width timed (relative to the full width), and whether the target needed
-/// a width below every fast one.</summary>
-public sealed record GroupLatencyFigures(int Id, int Width, int Kept, IReadOnlyList<int> FastWidths, IReadOnlyDictionary<int, double> Costs, bool BelowFast = false);
+/// measured cost of each width timed (relative to the full width), whether the target needed a
+/// width below every fast one, and whether this group took a width between fast ones so that the
+/// MACs land within 3% of the target (the fast widths were too coarse).</summary>
+public sealed record GroupLatencyFigures(int Id, int Width, int Kept, IReadOnlyList<int> FastWidths, IReadOnlyDictionary<int, double> Costs,
+    bool BelowFast = false, bool Filler = false);
 
 /// <summary>The latency model's work in this run: where and at which batch it timed, how long that
 /// took, how many widths were timed and how many came from the cache (or an equal block).</summary>

@@ -116,7 +116,7 @@ public sealed class WidthPlanning
         {
             int width = _allocator.Groups.First(g => g.Id == kv.Key).Width;
             return new GroupLatencyFigures(kv.Key, width, final.Kept.GetValueOrDefault(kv.Key, width), _fast.FastOf(kv.Key),
-                kv.Value.OrderBy(c => c.Key).ToDictionary(c => c.Key, c => Math.Round(c.Value, 4)), _fast.BelowFast.Contains(kv.Key));
+                kv.Value.OrderBy(c => c.Key).ToDictionary(c => c.Key, c => Math.Round(c.Value, 4)), _fast.BelowFast.Contains(kv.Key), final.OffLadder == kv.Key);
         }).ToList();
         var p = _profiler;
         return new LatencyModelFigures((p.Settings.Provider ?? ExecutionProvider.Cpu).Name, p.Settings.IntraOpThreads, p.Batch,

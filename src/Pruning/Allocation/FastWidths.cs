@@ -35,7 +35,7 @@ public static class FastWidths
         var wider = new List<(int Width, double Cost)>();
         foreach (var (w, cost) in usable.OrderByDescending(kv => kv.Key))
         {
-            if (Judged(w, width, usable, roundTo, lookahead) && wider.All(o => Pays(w, cost, o.Width, o.Cost, tolerance, payoff))) fast.Add(w);
+            if (Judged(w, width, usable, lookahead) && wider.All(o => Pays(w, cost, o.Width, o.Cost, tolerance, payoff))) fast.Add(w);
             wider.Add((w, cost));
         }
         fast.Reverse();
@@ -46,13 +46,10 @@ public static class FastWidths
     public static bool Pays(int w, double cost, int wider, double widerCost, double tolerance = DefaultTolerance, double payoff = DefaultPayoff) =>
         cost < widerCost * Math.Min(1 - tolerance, 1 - payoff * (1 - (double)w / wider));
 
-    /// <summary>Every usable width in (w, w + lookahead], capped at the full width, was measured.</summary>
-    private static bool Judged(int w, int width, Dictionary<int, double> usable, int roundTo, int lookahead)
-    {
-        for (int v = w + 1; v <= Math.Min(width, w + lookahead); v++)
-            if ((v % roundTo == 0 || v == width) && !usable.ContainsKey(v)) return false;
-        return true;
-    }
+    /// <summary>The full width, or a width at most <paramref name="lookahead"/> wider was measured
+    /// (a lookahead of 0 judges every width).</summary>
+    private static bool Judged(int w, int width, Dictionary<int, double> usable, int lookahead) =>
+        lookahead <= 0 || w == width || usable.Keys.Any(v => v > w && v <= w + lookahead);
 
     /// <param name="anyBelowFastest">also every plain width below the narrowest fast one: for a
     /// target that fast widths cannot reach</param>

@@ -79,7 +79,45 @@ public sealed class UniformAllocator
         var kept = KeptAt(hi, o);
         GiveBack(kept, target);
         Trade(kept, target, o);
-        return new WidthAllocation(kept, hi, MacsFor(kept), OriginalMacs);
+        int? filler = Fill(kept, target, o);
+        return new WidthAllocation(kept, hi, MacsFor(kept), OriginalMacs) { OffLadder = filler };
+    }
+
+    /// <summary>The MAC speedup may exceed the target by this share at most (README: "hitting the MAC
+    /// target within 3%").</summary>
+    public const double Overshoot = 0.03;
+
+    /// <summary>Last resort when rungs are too coarse for any trade to land within
+    /// <see cref="Overshoot"/> of the target: one group takes a width between its rungs, unit by
+    /// unit up to the target, the group that lands closest; widths on the coarsest grain that lands
+    /// within the 3% are preferred (multiples of 16, then 8, 4, 2, 1: runtimes favour them).
+    /// Returns that group, or null when the widths were close enough.</summary>
+    private int? Fill(Dictionary<int, int> kept, double target, AllocationOptions o)
+    {
+        if (MacsFor(kept) * (1 + Overshoot) >= target * (1 - CloseEnough)) return null;
+        (int Group, int Width, double Macs)? best = null;
+        foreach (int grain in new[] { 16, 8, 4, 2, 1 }.Select(g => g % o.RoundTo == 0 ? g : g * o.RoundTo).Distinct())
+        {
+            foreach (var g in _groups.Where(g => !_fixed.ContainsKey(g.Id)))
+            {
+                int k = kept[g.Id], w = k;
+                var grid = WidthLadder.Multiples(g.Width, grain);
+                while (grid.Above(w) is int next)
+                {
+                    kept[g.Id] = next;
+                    if (MacsFor(kept) > target) break;
+                    w = next;
+                }
+                kept[g.Id] = w;
+                double macs = MacsFor(kept);
+                kept[g.Id] = k;
+                if (w != k && (best is null || macs > best.Value.Macs)) best = (g.Id, w, macs);
+            }
+            if (best is { } b && b.Macs * (1 + Overshoot) >= target) break;
+        }
+        if (best is not { } chosen) return null;
+        kept[chosen.Group] = chosen.Width;
+        return chosen.Group;
     }
 
     private Dictionary<int, int> KeptAt(double ratio, AllocationOptions o) =>
@@ -91,13 +129,13 @@ public sealed class UniformAllocator
     public static int UnroundedWidth(int width, double ratio, AllocationOptions o) =>
         Math.Max(MinKept(width, o), width - (int)Math.Floor(ratio * width + 1e-9));
 
+    /// <summary>How far below the target trading stops: far inside the 3% the MAC speedup may exceed it by.</summary>
+    private const double CloseEnough = 0.005;
+
     /// <summary>When rungs are coarse (fast widths are often multiples of 16) no single rung fits in
     /// what is left of the target, and the MACs can stay well below it. Then one group goes a rung
     /// up while another goes a rung down, the pair that comes closest to the target without
     /// passing it, until no pair gets closer; each trade is followed by another give-back.</summary>
-    /// <summary>How far below the target trading stops: far inside the 3% the MAC speedup may exceed it by.</summary>
-    private const double CloseEnough = 0.005;
-
     private void Trade(Dictionary<int, int> kept, double target, AllocationOptions o)
     {
         var free = _groups.Where(g => !_fixed.ContainsKey(g.Id)).ToList();
