@@ -44,7 +44,7 @@ public static class PruneJob
                 AnsiConsole.MarkupLine($"[red]exactness check failed[/]: relative difference {exact.RelativeDiff:E2} > {exact.Tolerance:E0}; nothing written");
                 return ExitCodes.CheckFailed;
             }
-            var latency = SlimChecks.Latency(o.Input, model, o.Output, pruned, settings, o.Batch);
+            var latency = SlimChecks.Latency(o.Input, model, o.Output, pruned, settings, o.Batch, planning.LatencyTarget);
             check = SlimChecks.Check(latency, o, round, planning.SearchSteps);
             report = report with { Latency = latency, LatencyCheck = check };
             if (check.Met || !planning.LatencyTarget || round == MaxRounds) break;

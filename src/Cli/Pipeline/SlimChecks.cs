@@ -11,13 +11,16 @@ namespace Spp.Cli.Pipeline;
 public static class SlimChecks
 {
     /// <summary>Batch 1 and the user's batch, a few interleaved runs each, at most about a second per
-    /// batch size: enough to tell faster from slower, not a benchmark (that is <c>sppc bench</c>).</summary>
-    public static LatencyFigures Latency(string input, Model original, string output, Model pruned, OrtSettings settings, int batch)
+    /// batch size: enough to tell faster from slower, not a benchmark (that is <c>sppc bench</c>).
+    /// A latency target is held to the measurement, so it gets twice the runs.</summary>
+    public static LatencyFigures Latency(string input, Model original, string output, Model pruned, OrtSettings settings, int batch, bool careful = false)
     {
         int[] batches = batch == 1 ? [1] : [1, batch];
         var models = new[] { new BenchModel(input, original), new BenchModel(output, pruned) };
+        var timing = careful ? new LatencyOptions(batches, Runs: 20, Warmup: 2, SecondsPerBatch: 2.0, MinRuns: 7)
+            : new LatencyOptions(batches, Runs: 10, Warmup: 2, SecondsPerBatch: 1.0, MinRuns: 3);
         var result = Consoles.WithStatus("timing original and pruned model",
-            _ => LatencyBench.Run(models, settings, new LatencyOptions(batches, Runs: 10, Warmup: 2, SecondsPerBatch: 1.0, MinRuns: 3),
+            _ => LatencyBench.Run(models, settings, timing,
                 m => Sessions.Open(m.Model, m.Label, settings)));
         return LatencyFigures.Of(result);
     }

@@ -76,7 +76,7 @@ public static class TrainPruneJob
 
         ModelFiles.Save(final, o.Output);
         var plan = phase.Plan;
-        var latency = SlimChecks.Latency(o.Input, model, o.Output, final, settings, o.Batch);
+        var latency = SlimChecks.Latency(o.Input, model, o.Output, final, settings, o.Batch, planning.LatencyTarget);
         // No second allocation here when a latency target falls short: that would mean training again.
         var check = SlimChecks.Check(latency, o, 1, planning.SearchSteps);
         var report = Reporting.Build(o, model, final, phase.Analysis, plan, allocation, exact) with
@@ -100,7 +100,7 @@ public static class TrainPruneJob
         if (o.HtmlPath is not null) AtomicFile.WriteText(o.HtmlPath, HtmlReport.Render(report));
         var written = new[] { o.Output, o.ReportPath, o.HtmlPath }.OfType<string>().Select(Markup.Escape);
         AnsiConsole.MarkupLine($"wrote [bold]{string.Join(", ", written)}[/]");
-        return ExitCodes.Ok;
+        return planning.LatencyTarget && !check.Met ? ExitCodes.CheckFailed : ExitCodes.Ok;
     }
 
     private static double? Nan(double v) => double.IsNaN(v) ? null : v;

@@ -15,7 +15,7 @@ namespace Spp.Pruning.Allocation;
 /// </summary>
 public static class FastWidths
 {
-    public const double DefaultTolerance = 0.03;
+    public const double DefaultTolerance = 0.05;
     /// <summary>Time saved per share of width removed, at least: half. Cut-outs carry fixed costs
     /// (their neighbours' layout conversions, element-wise ops) that no width removes, so even a
     /// width that drops a whole block of channels saves less than its share.</summary>

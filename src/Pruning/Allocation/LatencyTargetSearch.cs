@@ -22,6 +22,10 @@ public sealed class LatencyTargetSearch(Func<double, WidthAllocation> allocate, 
     /// <summary>Raising the MAC target aims this much past the shortfall, so that noise does not
     /// leave a candidate just short.</summary>
     private const double Overshoot = 1.03;
+    /// <summary>A candidate counts as fast enough when it measured this much above the target: the
+    /// written model is timed again afterwards, and a pick that only just made it would often
+    /// measure short the second time.</summary>
+    public const double Margin = 1.03;
 
     private readonly List<Step> _steps = [];
     public IReadOnlyList<Step> Steps => _steps;
@@ -39,7 +43,7 @@ public sealed class LatencyTargetSearch(Func<double, WidthAllocation> allocate, 
             var allocation = AllocateWithin(ref m);
             var step = new Step(m, allocation, measure(allocation));
             _steps.Add(step);
-            if (step.Measured >= target) hi = hi is null || step.MacTarget < hi.MacTarget ? step : hi;
+            if (step.Measured >= target * Margin) hi = hi is null || step.MacTarget < hi.MacTarget ? step : hi;
             else lo = Math.Max(lo, m);
             if (hi is null)
             {
@@ -75,5 +79,5 @@ public sealed class LatencyTargetSearch(Func<double, WidthAllocation> allocate, 
     }
 
     private double Raise(double m, double measured, double target) =>
-        Math.Min(_max, m * Math.Max(Resolution, target / Math.Max(measured, 1e-3) * Overshoot));
+        Math.Min(_max, m * Math.Max(Resolution, target * Margin / Math.Max(measured, 1e-3) * Overshoot));
 }

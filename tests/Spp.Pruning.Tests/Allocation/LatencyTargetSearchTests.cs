@@ -21,8 +21,9 @@ public sealed class LatencyTargetSearchTests
     {
         var search = new LatencyTargetSearch(AtMacs, Sluggish, maxMacSpeedup: 20);
         var step = search.Find(target);
-        double needed = 1 + (target - 1) / 0.6;
-        Assert.True(step.Measured >= target);
+        // With the search's margin for noise in the final check.
+        double needed = 1 + (target * LatencyTargetSearch.Margin - 1) / 0.6;
+        Assert.True(step.Measured >= target * LatencyTargetSearch.Margin);
         Assert.InRange(step.MacTarget, needed, needed * LatencyTargetSearch.Resolution);
         Assert.True(search.Steps.Count <= LatencyTargetSearch.MaxSteps);
     }
