@@ -1,6 +1,5 @@
 using Spp.Backend.Runtime;
 using Spp.Backend.Verification;
-using Spp.Frontend;
 using Spp.Graph;
 using Spp.Graph.Channels;
 using Spp.Pruning.OneShot;
@@ -13,21 +12,13 @@ namespace Spp.Backend.Tests.Profiling;
 /// batch size other than the one channel analysis infers shapes at (1).</summary>
 public class CutOutRunsTests
 {
-    public static TheoryData<string> Models()
-    {
-        var d = AllModels.Names();
-        foreach (var f in Directory.GetFiles(RepoPaths.Fixture("families"), "*.onnx").Order()) d.Add("family:" + Path.GetFileName(f));
-        return d;
-    }
-
-    private static Model Load(string name) => name.StartsWith("family:", StringComparison.Ordinal)
-        ? OnnxReader.Read(RepoPaths.Fixture("families", name[7..])) : AllModels.Load(name);
+    public static TheoryData<string> Models() => AllModels.NamesWithFamilies();
 
     [Theory]
     [MemberData(nameof(Models))]
     public void EveryCutOutRunsAtFullAndHalfWidth(string name)
     {
-        var (model, analysis) = L1Pruner.Prepare(Load(name));
+        var (model, analysis) = L1Pruner.Prepare(AllModels.Load(name));
         var symbolic = ShapeInference.Run(model.Graph, model.OnnxOpset);
         foreach (var g in analysis.PrunableGroups)
         {
