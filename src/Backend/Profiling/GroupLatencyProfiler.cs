@@ -1,20 +1,21 @@
 using System.Diagnostics;
+using Spp.Backend.Runtime;
 using Spp.Graph;
 using Spp.Graph.Channels;
-
-using Spp.Backend.Runtime;
 
 namespace Spp.Backend.Profiling;
 
 /// <summary>
-/// The latency model: what each channel group's width costs in ONNX Runtime. Each group's layers are cut out of the model
-/// (<see cref="GroupSubgraph"/>) and timed at the widths asked for, on the user's provider, threads
-/// and batch size. Widths are timed in small sets together with the full width, interleaved, and
-/// each cost is the ratio to the full width measured in the same set, so that costs measured at
-/// different times (another run, a busier machine) can be compared. Results go to the
-/// <see cref="LatencyCache"/> when one is given; a group whose cut-out cannot be run gets no costs
-/// (the allocator then treats its widths as unmeasured). The allocator sees it through Pruning's
-/// IWidthCost (wired in the Cli: Backend does not depend on Pruning).
+/// The latency model: what each channel group's width costs in ONNX Runtime. Each group's layers
+/// are cut out of the model (<see cref="GroupSubgraph"/>) and timed at the widths asked for, on the
+/// user's provider, threads and batch size. The widths asked for at once are timed together with
+/// the full width, interleaved (in several sets only when their sessions would not fit in memory),
+/// and each cost is the ratio to the full width measured in the same set, so that costs measured
+/// at different times (another run, a busier machine) can be compared. Results go to the
+/// <see cref="LatencyCache"/>; equal cut-outs (equal blocks of one model) are measured once. A group
+/// whose cut-out cannot be run gets no costs (the allocator then treats its widths as unmeasured).
+/// The allocator sees it through Pruning's IWidthCost (wired in the Cli: Backend does not depend
+/// on Pruning).
 /// </summary>
 public sealed class GroupLatencyProfiler
 {

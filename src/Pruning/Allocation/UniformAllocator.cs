@@ -135,7 +135,8 @@ public sealed class UniformAllocator
     /// <summary>When rungs are coarse (fast widths are often multiples of 16) no single rung fits in
     /// what is left of the target, and the MACs can stay well below it. Then one group goes a rung
     /// up while another goes a rung down, the pair that comes closest to the target without
-    /// passing it, until no pair gets closer; each trade is followed by another give-back.</summary>
+    /// passing it, until no pair gets closer; each trade is followed by another give-back. A rung
+    /// down may not halve a group's width or more: trades fine-tune, they must not gut one group.</summary>
     private void Trade(Dictionary<int, int> kept, double target, AllocationOptions o)
     {
         var free = _groups.Where(g => !_fixed.ContainsKey(g.Id)).ToList();
@@ -149,7 +150,8 @@ public sealed class UniformAllocator
                 if (_ladders[up.Id].Above(kept[up.Id]) is not int upTo) continue;
                 foreach (var down in free)
                 {
-                    if (down == up || _ladders[down.Id].Below(kept[down.Id]) is not int downTo || downTo < MinKept(down.Width, o)) continue;
+                    if (down == up || _ladders[down.Id].Below(kept[down.Id]) is not int downTo || downTo < MinKept(down.Width, o)
+                        || downTo < kept[down.Id] / 2) continue;
                     var (ku, kd) = (kept[up.Id], kept[down.Id]);
                     (kept[up.Id], kept[down.Id]) = (upTo, downTo);
                     double macs = MacsFor(kept);
