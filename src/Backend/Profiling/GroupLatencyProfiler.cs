@@ -67,12 +67,14 @@ public sealed class GroupLatencyProfiler
     }
 
     /// <summary>Cost of each width relative to the full width (1); widths that could not be timed
-    /// are absent.</summary>
-    public IReadOnlyDictionary<int, double> Costs(ChannelGroup group, IReadOnlyCollection<int> widths)
+    /// are absent. Another <paramref name="pass"/> times the widths again, independently (and is
+    /// cached apart).</summary>
+    public IReadOnlyDictionary<int, double> Costs(ChannelGroup group, IReadOnlyCollection<int> widths, int pass = 0)
     {
         var result = new Dictionary<int, double>();
-        var (cut, key) = CutOut(group);
-        if (cut is null || key is null) return result;
+        var (cut, cutKey) = CutOut(group);
+        if (cut is null || cutKey is null) return result;
+        string key = pass == 0 ? cutKey : $"{cutKey};pass={pass}";
         var missing = new List<int>();
         foreach (int w in widths.Where(w => w >= 1 && w <= group.Width).Distinct().Order())
         {

@@ -8,5 +8,5 @@ namespace Spp.Cli.Pipeline;
 /// depend on Pruning, so the two meet here).</summary>
 public sealed class ProfiledWidthCost(GroupLatencyProfiler profiler) : IWidthCost
 {
-    public IReadOnlyDictionary<int, double> Costs(ChannelGroup group, IReadOnlyCollection<int> widths) => profiler.Costs(group, widths);
+    public IReadOnlyDictionary<int, double> Costs(ChannelGroup group, IReadOnlyCollection<int> widths, int pass = 0) => profiler.Costs(group, widths, pass);
 }

@@ -9,8 +9,11 @@ namespace Spp.Pruning.Allocation;
 /// full width), all of a group's widths in one go so that they are compared under the same
 /// conditions; each group's ladder becomes its fast widths (<see cref="FastWidths"/>), and the
 /// allocation runs on those ladders, so its bisection, give-back and trades work in fast widths
-/// only and the MAC target holds as before. What is measured depends on the model alone, not on
-/// the target, so a cache filled by any run answers every later run.
+/// only and the MAC target holds as before. The widths that look fast, and the next wider width
+/// measured above each, are then measured a second time and their costs become the mean of both
+/// measurements: a width must look fast twice to count. What is measured depends on the model and
+/// the first measurements alone, not on the target, so a cache filled by any run answers every
+/// later run.
 /// <para>When fast widths cannot reach the MAC target, the ladders relax in two steps: first any
 /// width that no wider one runs as fast (the payoff rule dropped), then, for groups that must go
 /// below all of those (a 16-channel group whose narrower widths all run about as slowly as 16),
@@ -55,14 +58,23 @@ public sealed class FastWidthAllocator(UniformAllocator allocator, IWidthCost co
         _roundTo = o.RoundTo;
         var pinned = GroupOverride.Resolve(o.Overrides, allocator.Analysis);
         var groups = allocator.Groups.Where(g => !pinned.ContainsKey(g.Id)).ToList();
-        foreach (var g in groups)
-        {
-            if (!_costs.TryGetValue(g.Id, out var known)) _costs[g.Id] = known = new();
-            var missing = Grid(g.Width, UniformAllocator.MinKept(g.Width, o), o.RoundTo).Where(w => !known.ContainsKey(w)).ToList();
-            if (missing.Count > 0)
-                foreach (var (w, c) in cost.Costs(g, missing)) known[w] = c;
-        }
+        foreach (var g in groups.Where(g => !_costs.ContainsKey(g.Id)))
+            _costs[g.Id] = Measured(g, Grid(g.Width, UniformAllocator.MinKept(g.Width, o), o.RoundTo), o.RoundTo);
         return AllocateOnLadders(o, groups);
+    }
+
+    /// <summary>Costs of the grid, with the widths that look fast (under the loosest rule the
+    /// allocation may use) and their next wider neighbours averaged with a second measurement.</summary>
+    private Dictionary<int, double> Measured(ChannelGroup g, IReadOnlyList<int> grid, int roundTo)
+    {
+        var first = cost.Costs(g, grid).ToDictionary();
+        var measured = first.Keys.Order().ToList();
+        var suspects = FastWidths.Envelope(g.Width, first, roundTo, tolerance, payoff: 0)
+            .SelectMany(w => new[] { w, measured.FirstOrDefault(v => v > w) }).Where(w => w > 0 && w < g.Width).Distinct().ToList();
+        if (suspects.Count == 0) return first;
+        foreach (var (w, c) in cost.Costs(g, suspects, pass: 1))
+            if (first.ContainsKey(w)) first[w] = (first[w] + c) / 2;
+        return first;
     }
 
     private WidthAllocation AllocateOnLadders(AllocationOptions o, List<ChannelGroup> groups)

@@ -25,7 +25,7 @@ public class ProfilerCacheTests
 
     private sealed class Adapter(GroupLatencyProfiler p) : IWidthCost
     {
-        public IReadOnlyDictionary<int, double> Costs(ChannelGroup group, IReadOnlyCollection<int> widths) => p.Costs(group, widths);
+        public IReadOnlyDictionary<int, double> Costs(ChannelGroup group, IReadOnlyCollection<int> widths, int pass = 0) => p.Costs(group, widths, pass);
     }
 
     private static (WidthAllocation Allocation, GroupLatencyProfiler Profiler) Run(string file, LatencyCache? cache)
