@@ -38,7 +38,7 @@ public sealed class GroupLatencyProfiler
 
     /// <summary>Runs per width (interleaved across widths): the fastest run counts, the one least
     /// disturbed by anything else on the machine.</summary>
-    public LatencyOptions Timing { get; init; } = new([1], Runs: 15, Warmup: 2, SecondsPerBatch: 1.0, MinRuns: 5);
+    public LatencyOptions Timing { get; init; } = new([1], Runs: 20, Warmup: 2, SecondsPerBatch: 2.0, MinRuns: 7);
 
     /// <summary>Called before a group's widths are timed (for progress displays).</summary>
     public Action<ChannelGroup, int>? Measuring { get; set; }

@@ -27,9 +27,9 @@ public sealed class FastWidthAllocator(UniformAllocator allocator, IWidthCost co
     private double? _usedPayoff;
 
     /// <summary>Channels between measured widths: every width up to 32 channels; above, fine enough
-    /// to see the blocks of 8 or 16 channels that CPU kernels work in, coarse enough to keep wide
-    /// groups cheap to measure.</summary>
-    public static int GridStep(int width) => width <= 32 ? 1 : width <= 128 ? 4 : width <= 512 ? 8 : 16;
+    /// to see the blocks of 8 or 16 channels that CPU kernels work in, and at most about 64 widths
+    /// per group so that wide groups (ResNet-50's 2048) stay cheap to measure.</summary>
+    public static int GridStep(int width) => width <= 32 ? 1 : width <= 128 ? 4 : width <= 256 ? 8 : width <= 1024 ? 16 : 32;
 
     /// <summary>The widths measured for a group: the grid from the minimum kept width, and both ends.</summary>
     public static IReadOnlyList<int> Grid(int width, int min, int roundTo = 1)
