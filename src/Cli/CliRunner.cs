@@ -1,3 +1,4 @@
+using System.CommandLine.Parsing;
 using Microsoft.ML.OnnxRuntime;
 using Spp.Backend.Runtime;
 using Spp.Graph;
@@ -37,6 +38,14 @@ public static class CliRunner
             Console.Error.WriteLine("sppc: cancelled; nothing was written");
             return ExitCodes.Interrupted;
         }
+    }
+
+    /// <summary>A parse error, led by the flag it is about when it is about one (System.CommandLine's
+    /// "Argument 'x' not recognized" does not say which flag took 'x').</summary>
+    public static string Describe(ParseError e)
+    {
+        var option = e.SymbolResult as OptionResult ?? e.SymbolResult?.Parent as OptionResult;
+        return option is null || e.Message.Contains(option.Option.Name, StringComparison.Ordinal) ? e.Message : $"{option.Option.Name}: {e.Message}";
     }
 
     public static int Fail(string message)

@@ -11,5 +11,5 @@ root.Add(FinetuneCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
-    return CliRunner.Fail(parse.Errors[0].Message);
+    return CliRunner.Fail(CliRunner.Describe(parse.Errors[0]));
 return parse.Invoke();

@@ -10,22 +10,13 @@ namespace Spp.Backend.Tests;
 /// outputs from the pruned model, for every structure and every real export.</summary>
 public class PruneExactnessTests
 {
-    public static TheoryData<string> Models()
-    {
-        var d = AllModels.Names();
-        foreach (var f in Directory.GetFiles(RepoPaths.Fixture("families"), "*.onnx").Order()) d.Add("family:" + Path.GetFileName(f));
-        return d;
-    }
-
-    private static Model Load(string name) => name.StartsWith("family:", StringComparison.Ordinal)
-        ? OnnxReader.Read(RepoPaths.Fixture("families", name[7..]))
-        : AllModels.Load(name);
+    public static TheoryData<string> Models() => AllModels.NamesWithFamilies();
 
     [Theory]
     [MemberData(nameof(Models))]
     public void PrunedModelEqualsMaskedOriginal(string name)
     {
-        var model = Load(name);
+        var model = AllModels.Load(name);
         var analysis = ChannelAnalysis.Run(model.Graph, model.OnnxOpset);
         Assert.NotEmpty(analysis.PrunableGroups);
         foreach (var seed in new[] { 1, 2 })

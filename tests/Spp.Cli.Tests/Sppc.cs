@@ -13,6 +13,11 @@ public static class Sppc
     private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "sppc.dll");
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>$XDG_CACHE_HOME of every run: the latency model's default cache lives beside the
+    /// tests (not in the user's home), shared by the runs of one build so each model and batch
+    /// size is profiled once.</summary>
+    public static string CacheHome { get; } = Path.Combine(AppContext.BaseDirectory, "xdg-cache");
+
     public static SppcResult Run(params string[] args)
     {
         var inputs = args.Where(File.Exists).Distinct().ToDictionary(a => a, Hash);
@@ -26,6 +31,7 @@ public static class Sppc
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        psi.Environment["XDG_CACHE_HOME"] = CacheHome;
 
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();

@@ -15,7 +15,16 @@ public static class AllModels
         return d;
     }
 
-    public static Model Load(string name) => name.StartsWith("zoo:", StringComparison.Ordinal)
-        ? TestModelZoo.All[name[4..]]()
+    /// <summary><see cref="Names"/> and the CNN families exported from PyTorch (tests/fixtures/families).</summary>
+    public static TheoryData<string> NamesWithFamilies()
+    {
+        var d = Names();
+        foreach (var f in Directory.GetFiles(RepoPaths.Fixture("families"), "*.onnx").Order()) d.Add("family:" + Path.GetFileName(f));
+        return d;
+    }
+
+    public static Model Load(string name) =>
+        name.StartsWith("zoo:", StringComparison.Ordinal) ? TestModelZoo.All[name[4..]]()
+        : name.StartsWith("family:", StringComparison.Ordinal) ? OnnxReader.Read(RepoPaths.Fixture("families", name[7..]))
         : OnnxReader.Read(RepoPaths.Model(name[5..]));
 }

@@ -33,7 +33,9 @@ public sealed record PruneReport(
     AccuracyFigures? Accuracy = null,
     LatencyFigures? Latency = null,
     IReadOnlyList<TrainingPoint>? Training = null,
-    IReadOnlyList<ProbabilityTrajectory>? Probabilities = null)
+    IReadOnlyList<ProbabilityTrajectory>? Probabilities = null,
+    LatencyModelFigures? LatencyModel = null,
+    LatencyCheck? LatencyCheck = null)
 {
     public double MacSpeedup => (double)Before.Macs / Math.Max(1, After.Macs);
 

@@ -10,6 +10,11 @@ namespace Spp.Backend.Runtime;
 public sealed record OrtSettings(int IntraOpThreads = 0, GraphOptimizationLevel Optimization = GraphOptimizationLevel.ORT_ENABLE_ALL,
     ExecutionProvider? Provider = null)
 {
+    /// <summary>Whether ORT's worker threads spin after a run waiting for the next (its default).
+    /// Many sessions timed in turn must not: one session's spinning threads would take the cores
+    /// from the next session's run.</summary>
+    public bool Spinning { get; init; } = true;
+
     public static readonly OrtSettings Default = new();
     /// <summary>No graph rewrites: used by exactness checks so ORT's fusions do not blur the comparison.</summary>
     public static readonly OrtSettings Reference = new(0, GraphOptimizationLevel.ORT_DISABLE_ALL);
@@ -54,6 +59,7 @@ public sealed class OrtModel : IDisposable
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (s.IntraOpThreads > 0) o.IntraOpNumThreads = s.IntraOpThreads;
+        if (!s.Spinning) o.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (s.Provider is { IsCuda: true } p) o.AppendExecutionProvider_CUDA(p.DeviceId);
         return o;
     }

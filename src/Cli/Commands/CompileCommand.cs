@@ -13,7 +13,7 @@ public static class CompileCommand
     public static void Configure(RootCommand root)
     {
         var model = new Argument<string>("model") { Description = "ONNX model to prune" };
-        var speedup = new Option<double?>("--speedup") { Description = "target MAC reduction factor (1 = write the model back unchanged); required unless --ratio is given" };
+        var speedup = new Option<double?>("--speedup") { Description = "target speedup: MAC reduction factor, or measured latency speedup with --target latency (1 = write the model back unchanged); required unless --ratio is given" };
         var output = new Option<string?>("--output", "-o") { Description = "output model path (default: MODEL.slim.onnx beside the input)" };
         var method = new Option<string?>("--method") { Description = "pruning criterion: l1 (data-free, one-shot); spp, taylor, increg need --data" };
         method.AcceptOnlyFromAmong(Methods);
@@ -31,12 +31,14 @@ public static class CompileCommand
         var data = new DataFlags();
         var training = new TrainingFlags(distillByDefault: true);
         var checkpoint = new CheckpointFlags();
+        var latency = new LatencyFlags();
         foreach (var s in new Symbol[] { model, speedup, output, method, roundTo, minKeep, producerOnly, report, html, val, ratio, groups, sppInterval, importanceEma })
             if (s is Option opt) root.Add(opt); else root.Add((Argument)s);
         runtime.AddTo(root);
         data.AddTo(root);
         training.AddTo(root);
         checkpoint.AddTo(root);
+        latency.AddTo(root);
 
         root.SetAction(r => CliRunner.Run(() =>
         {
@@ -61,7 +63,9 @@ public static class CompileCommand
             if (interval is < 1) throw new UsageException($"--spp-interval {interval}: must be >= 1");
             double ema = r.GetValue(importanceEma);
             if (!(ema >= 0 && ema < 1)) throw new UsageException($"--importance-ema {ema}: must be in [0, 1)");
-            options = options with { Ratio = r0, Overrides = ReadOverrides(r.GetValue(groups)), SppInterval = interval, ImportanceEma = ema };
+            var latencyChoice = latency.Parse(r);
+            if (latencyChoice.LatencyTarget && r0 is not null) throw new UsageException("--target latency: needs --speedup (a measured latency speedup), not --ratio");
+            options = options with { Ratio = r0, Overrides = ReadOverrides(r.GetValue(groups)), SppInterval = interval, ImportanceEma = ema, Latency = latencyChoice };
             if (dataPath is null) return PruneJob.Run(options);
             var device = r.GetValue(runtime.Device) ?? "auto";
             var t = training.Parse(r);

@@ -19,23 +19,6 @@ public static class JobStart
         return null;
     }
 
-    /// <summary>Widths for the job's options; the errors a user can cause become usage errors.</summary>
-    public static WidthAllocation Allocate(PruneOptions o, UniformAllocator allocator)
-    {
-        try
-        {
-            return allocator.Allocate(o.Allocation);
-        }
-        catch (UnreachableSpeedupException e)
-        {
-            throw Unreachable(o, e);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException($"--groups: {e.Message}");
-        }
-    }
-
     public static UsageException Unreachable(PruneOptions o, UnreachableSpeedupException e) =>
         new(e.ReachableSpeedup <= 1 ? $"{o.Input}: nothing to prune: {e.Message}" : $"--speedup {o.Speedup}: {e.Message}");
 }

@@ -29,6 +29,8 @@ public sealed record PruneOptions(
     public double ImportanceEma { get; init; }
     /// <summary>Where training keeps its resumable checkpoint (none without training).</summary>
     public CheckpointChoice Checkpoint { get; init; } = CheckpointChoice.None;
+    /// <summary>--target, --snap, --latency-cache (null: the defaults).</summary>
+    public LatencyChoice? Latency { get; init; }
 
     public AllocationOptions Allocation => new(Speedup, MinKeep, RoundTo) { Ratio = Ratio, Overrides = Overrides };
 }

@@ -67,6 +67,20 @@ public static class Reporting
         AnsiConsole.Write(t);
     }
 
+    /// <summary>A line on what the latency model measured and one on the latency target's search.</summary>
+    public static void PrintLatencyModel(PruneReport r)
+    {
+        if (r.LatencyModel is { } m)
+        {
+            string cache = m.CacheFile is null ? "no cache" : $"cache {m.CacheFile}";
+            string failed = m.Failures is { Count: > 0 } f ? $"; {f.Count} group(s) could not be timed and keep plain widths" : "";
+            AnsiConsole.MarkupLine(Markup.Escape($"latency model: {m.Groups.Count} groups, batch {m.Batch} on {m.Provider}: {m.WidthsMeasured} widths timed in {m.ProfilingSeconds:0.0} s, {m.WidthsReused} reused ({cache}){failed}"));
+        }
+        if (r.LatencyCheck is { Search: { Count: > 0 } steps } c)
+            AnsiConsole.MarkupLine(Markup.Escape($"latency target {c.Required:0.##}x at batch {c.Batch}, candidates (MACs -> measured): " +
+                string.Join(", ", steps.Select(s => $"{s.MacSpeedup:0.00}x -> {s.Measured:0.00}x"))));
+    }
+
     private static string Abbreviate(IReadOnlyList<string> names) =>
         names.Count <= 2 ? string.Join(", ", names) : $"{names[0]}, {names[1]} +{names.Count - 2}";
 }

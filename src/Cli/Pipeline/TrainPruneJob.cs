@@ -8,6 +8,7 @@ using Spp.Pruning.Checkpoints;
 using Spp.Pruning.Data;
 using Spp.Pruning.Engine;
 using Spp.Pruning.Methods;
+using Spp.Pruning.OneShot;
 using Spp.Pruning.Spp;
 using Spp.Pruning.Training;
 
@@ -36,10 +37,11 @@ public static class TrainPruneJob
         var backend = TrainingData.Kernels(device);
         using var kernelsLifetime = backend.Kernels;
 
-        // Widths from the speedup, on the model with private constants (exporters share them).
-        var unshared = model.CloneWithGraph(ConstantUnsharing.Apply(model.Graph).Graph);
-        var analysis = ChannelAnalysis.Run(unshared.Graph, unshared.OnnxOpset);
-        var allocation = JobStart.Allocate(o, new UniformAllocator(analysis));
+        // Widths from the speedup, on the model with private constants (exporters share them). With
+        // --target latency they are searched (and measured) here: time depends on widths, not weights.
+        var (unshared, analysis) = L1Pruner.Prepare(model);
+        var planning = new WidthPlanning(o, unshared, analysis, settings);
+        var allocation = planning.Plan();
         var targets = analysis.PrunableGroups.ToDictionary(g => g.Id, allocation.RemovedUnits);
 
         long stepsPerEpoch = train.Count / t.Batch;
@@ -53,7 +55,7 @@ public static class TrainPruneJob
             _ => new L1Method(o.L1ProducerOnly),
         };
 
-        var checkpoints = RunCheckpoints.Open(o.Checkpoint, CheckpointKeys.For("prune", o.Input, model, train, val, t, pre, backend.Kernels, KeyOf(o)), cancel);
+        var checkpoints = RunCheckpoints.Open(o.Checkpoint, CheckpointKeys.For("prune", o.Input, model, train, val, t, pre, backend.Kernels, KeyOf(o, targets)), cancel);
         AnsiConsole.MarkupLine($"training on [bold]{Markup.Escape(backend.Description)}[/]; {train.Count:N0} samples, {stepsPerEpoch} steps per epoch, {total} steps in all");
         var run = new TrainPruneRun(backend.Kernels, unshared, analysis, targets, method, train, val, t, pruneBudget, total);
         TrainPruneOutcome outcome = null!;
@@ -66,9 +68,14 @@ public static class TrainPruneJob
             return ExitCodes.CheckFailed;
         }
 
+        var latency = SlimChecks.Latency(o.Input, model, o.Output, final, settings, o.Batch, planning.LatencyTarget);
+        // No second allocation here when a latency target falls short: that would mean training again.
+        var check = SlimChecks.Check(latency, o, 1, planning.SearchSteps);
         var report = Reporting.Build(o, model, final, outcome.Analysis, outcome.Plan, allocation, exact) with
         {
-            Latency = SlimChecks.Latency(o.Input, model, o.Output, final, settings, o.Batch),
+            Latency = latency,
+            LatencyModel = planning.Figures(allocation),
+            LatencyCheck = check,
             // Fine-tuning counts its steps from 0: place them after the pruning phase's.
             Training = run.Curve.Select(p => new TrainingPoint((double)(p.Step + (p.Phase == o.Method ? 0 : phase.StepsUsed)) / stepsPerEpoch,
                 Nan(p.TrainLoss), Nan(p.TrainAccuracy), p.ValLoss, p.ValAccuracy)).ToList(),
@@ -86,17 +93,20 @@ public static class TrainPruneJob
         checkpoints?.Complete();
         Reporting.PrintSummary(report);
         if (phase.ValAccuracyMasked is double a) AnsiConsole.MarkupLine($"accuracy after pruning, before fine-tuning: {a:P2}");
-        SlimChecks.WarnIfNotFaster(report.Latency, o.Batch);
+        Reporting.PrintLatencyModel(report);
+        SlimChecks.WarnIfNotFaster(latency, check, report.LatencyModel is not null);
         var written = new[] { o.Output, o.ReportPath, o.HtmlPath }.OfType<string>().Select(Markup.Escape);
         AnsiConsole.MarkupLine($"wrote [bold]{string.Join(", ", written)}[/]");
-        return ExitCodes.Ok;
+        return planning.LatencyTarget && !check.Met ? ExitCodes.CheckFailed : ExitCodes.Ok;
     }
 
     /// <summary>The pruning flags a checkpoint of this job depends on (output paths and ONNX Runtime
-    /// settings only change what is measured and where it is written).</summary>
-    private static object KeyOf(PruneOptions o) => new
+    /// settings only change what is measured and where it is written), and the widths allocated: with
+    /// the latency model they come from timings, which a re-run with a cold cache may measure otherwise.</summary>
+    private static object KeyOf(PruneOptions o, IReadOnlyDictionary<int, int> removed) => new
     {
         o.Speedup, o.Method, o.RoundTo, o.MinKeep, o.L1ProducerOnly, o.Batch, o.Ratio, o.Overrides, o.SppInterval, o.ImportanceEma,
+        Removed = removed.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}:{kv.Value}").ToList(),
     };
 
     private static double? Nan(double v) => double.IsNaN(v) ? null : v;

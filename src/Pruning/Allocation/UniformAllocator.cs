@@ -8,6 +8,8 @@ namespace Spp.Pruning.Allocation;
 /// MACs fall to the original's divided by the speedup, with a minimum kept share per group and
 /// widths rounded up to a multiple. Then [sppc] units are given back greedily, cheapest first, while
 /// the target still holds, so that the discrete widths land close to the target instead of past it.
+/// Widths are rungs of each group's <see cref="WidthLadder"/>: multiples of <c>--round-to</c>, or the
+/// widths the latency model found fast (<see cref="FastWidthAllocator"/>).
 /// </summary>
 public sealed class UniformAllocator
 {
@@ -18,6 +20,7 @@ public sealed class UniformAllocator
 
     public double OriginalMacs { get; }
     private Dictionary<int, int> _fixed = new();
+    private Dictionary<int, WidthLadder> _ladders = new();
 
     public UniformAllocator(ChannelAnalysis analysis)
     {
@@ -42,11 +45,16 @@ public sealed class UniformAllocator
         return GroupMacs.After(_analysis, widths, _baseMacs);
     }
 
-    public WidthAllocation Allocate(AllocationOptions o)
+    public IReadOnlyList<ChannelGroup> Groups => _groups;
+    public ChannelAnalysis Analysis => _analysis;
+
+    /// <param name="ladders">each group's allowed widths (default: multiples of the rounding)</param>
+    public WidthAllocation Allocate(AllocationOptions o, IReadOnlyDictionary<int, WidthLadder>? ladders = null)
     {
         o.Validate();
         if (_groups.Count == 0) throw new UnreachableSpeedupException("the model has no prunable channels", 1);
         _fixed = GroupOverride.Resolve(o.Overrides, _analysis);
+        _ladders = _groups.ToDictionary(g => g.Id, g => ladders?.GetValueOrDefault(g.Id) ?? WidthLadder.Multiples(g.Width, o.RoundTo));
         if (o.Ratio is double ratio)
         {
             var atRatio = KeptAt(ratio, o);
@@ -69,27 +77,99 @@ public sealed class UniformAllocator
             if (MacsFor(KeptAt(mid, o)) <= target) hi = mid; else lo = mid;
         }
         var kept = KeptAt(hi, o);
-        GiveBack(kept, o, target);
-        return new WidthAllocation(kept, hi, MacsFor(kept), OriginalMacs);
+        GiveBack(kept, target);
+        Trade(kept, target, o);
+        int? filler = Fill(kept, target, o);
+        return new WidthAllocation(kept, hi, MacsFor(kept), OriginalMacs) { OffLadder = filler };
+    }
+
+    /// <summary>The MAC speedup may exceed the target by this share at most (README: "hitting the MAC
+    /// target within 3%").</summary>
+    public const double Overshoot = 0.03;
+
+    /// <summary>Last resort when rungs are too coarse for any trade to land within
+    /// <see cref="Overshoot"/> of the target: one group takes a width between its rungs, unit by
+    /// unit up to the target, the group that lands closest; widths on the coarsest grain that lands
+    /// within the 3% are preferred (multiples of 16, then 8, 4, 2, 1: runtimes favour them).
+    /// Returns that group, or null when the widths were close enough.</summary>
+    private int? Fill(Dictionary<int, int> kept, double target, AllocationOptions o)
+    {
+        if (MacsFor(kept) * (1 + Overshoot) >= target * (1 - CloseEnough)) return null;
+        (int Group, int Width, double Macs)? best = null;
+        foreach (int grain in new[] { 16, 8, 4, 2, 1 }.Select(g => g % o.RoundTo == 0 ? g : g * o.RoundTo).Distinct())
+        {
+            foreach (var g in _groups.Where(g => !_fixed.ContainsKey(g.Id)))
+            {
+                int k = kept[g.Id], w = k;
+                var grid = WidthLadder.Multiples(g.Width, grain);
+                while (grid.Above(w) is int next)
+                {
+                    kept[g.Id] = next;
+                    if (MacsFor(kept) > target) break;
+                    w = next;
+                }
+                kept[g.Id] = w;
+                double macs = MacsFor(kept);
+                kept[g.Id] = k;
+                if (w != k && (best is null || macs > best.Value.Macs)) best = (g.Id, w, macs);
+            }
+            if (best is { } b && b.Macs * (1 + Overshoot) >= target) break;
+        }
+        if (best is not { } chosen) return null;
+        kept[chosen.Group] = chosen.Width;
+        return chosen.Group;
     }
 
     private Dictionary<int, int> KeptAt(double ratio, AllocationOptions o) =>
-        _groups.ToDictionary(g => g.Id, g => _fixed.TryGetValue(g.Id, out int keep) ? keep : KeptWidth(g.Width, ratio, o));
+        _groups.ToDictionary(g => g.Id, g => _fixed.TryGetValue(g.Id, out int keep) ? keep : _ladders[g.Id].AtLeast(UnroundedWidth(g.Width, ratio, o)));
 
     public static int MinKept(int width, AllocationOptions o) => Math.Max(1, (int)Math.Ceiling(o.MinKeep * width - 1e-9));
 
-    public static int KeptWidth(int width, double ratio, AllocationOptions o)
+    /// <summary>spp-spec 4 step 3 before rounding: the width left by removing the ratio's share.</summary>
+    public static int UnroundedWidth(int width, double ratio, AllocationOptions o) =>
+        Math.Max(MinKept(width, o), width - (int)Math.Floor(ratio * width + 1e-9));
+
+    /// <summary>How far below the target trading stops: far inside the 3% the MAC speedup may exceed it by.</summary>
+    private const double CloseEnough = 0.005;
+
+    /// <summary>When rungs are coarse (fast widths are often multiples of 16) no single rung fits in
+    /// what is left of the target, and the MACs can stay well below it. Then one group goes a rung
+    /// up while another goes a rung down, the pair that comes closest to the target without
+    /// passing it, until no pair gets closer; each trade is followed by another give-back. A rung
+    /// down may not halve a group's width or more: trades fine-tune, they must not gut one group.</summary>
+    private void Trade(Dictionary<int, int> kept, double target, AllocationOptions o)
     {
-        int k = Math.Max(MinKept(width, o), width - (int)Math.Floor(ratio * width + 1e-9));
-        return RoundUp(k, width, o.RoundTo);
+        var free = _groups.Where(g => !_fixed.ContainsKey(g.Id)).ToList();
+        double current = MacsFor(kept);
+        for (int round = 0; round < 4 * free.Count && current < target * (1 - CloseEnough); round++)
+        {
+            (int Up, int UpTo, int Down, int DownTo)? best = null;
+            double bestMacs = current;
+            foreach (var up in free)
+            {
+                if (_ladders[up.Id].Above(kept[up.Id]) is not int upTo) continue;
+                foreach (var down in free)
+                {
+                    if (down == up || _ladders[down.Id].Below(kept[down.Id]) is not int downTo || downTo < MinKept(down.Width, o)
+                        || downTo < kept[down.Id] / 2) continue;
+                    var (ku, kd) = (kept[up.Id], kept[down.Id]);
+                    (kept[up.Id], kept[down.Id]) = (upTo, downTo);
+                    double macs = MacsFor(kept);
+                    (kept[up.Id], kept[down.Id]) = (ku, kd);
+                    if (macs <= target && macs > bestMacs * (1 + 1e-9)) (best, bestMacs) = ((up.Id, upTo, down.Id, downTo), macs);
+                }
+            }
+            if (best is not { } t) return;
+            (kept[t.Up], kept[t.Down]) = (t.UpTo, t.DownTo);
+            GiveBack(kept, target);
+            current = MacsFor(kept);
+        }
     }
 
-    private static int RoundUp(int k, int width, int q) => Math.Min(width, (k + q - 1) / q * q);
-
-    /// <summary>Adds units back, a rounding step at a time, to the group that has lost the largest
+    /// <summary>Adds units back, a rung at a time, to the group that has lost the largest
     /// share of its width (ties: the cheaper step), while the MACs stay within the target: the
     /// widths stay as uniform as the discrete steps allow.</summary>
-    private void GiveBack(Dictionary<int, int> kept, AllocationOptions o, double target)
+    private void GiveBack(Dictionary<int, int> kept, double target)
     {
         var blocked = new HashSet<int>();
         while (true)
@@ -99,9 +179,9 @@ public sealed class UniformAllocator
             foreach (var g in _groups)
             {
                 int k = kept[g.Id];
-                if (blocked.Contains(g.Id) || _fixed.ContainsKey(g.Id) || RoundUp(k + 1, g.Width, o.RoundTo) <= k) continue;
+                if (blocked.Contains(g.Id) || _fixed.ContainsKey(g.Id) || _ladders[g.Id].Above(k) is not int next) continue;
                 double share = 1 - (double)k / g.Width;
-                kept[g.Id] = RoundUp(k + 1, g.Width, o.RoundTo);
+                kept[g.Id] = next;
                 double cost = MacsFor(kept);
                 kept[g.Id] = k;
                 if (share > bestShare + 1e-12 || (Math.Abs(share - bestShare) <= 1e-12 && cost < bestCost))
@@ -112,7 +192,7 @@ public sealed class UniformAllocator
                 }
             }
             if (best is null) return;
-            if (bestCost <= target) kept[best.Id] = RoundUp(kept[best.Id] + 1, best.Width, o.RoundTo);
+            if (bestCost <= target) kept[best.Id] = _ladders[best.Id].Above(kept[best.Id])!.Value;
             else blocked.Add(best.Id);
         }
     }

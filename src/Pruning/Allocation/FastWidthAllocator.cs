@@ -1,0 +1,101 @@
+using Spp.Graph.Channels;
+
+namespace Spp.Pruning.Allocation;
+
+/// <summary>
+/// The speedup allocation in widths the runtime runs fast (issue 7: MACs fall, latency must too).
+/// The latency model measures each group on a grid over its whole range (every width of a small
+/// group, every <see cref="GridStep"/> channels of a wider one, from the minimum kept width to the
+/// full width), all of a group's widths in one go so that they are compared under the same
+/// conditions; each group's ladder becomes its fast widths (<see cref="FastWidths"/>), and the
+/// allocation runs on those ladders, so its bisection, give-back and trades work in fast widths
+/// only and the MAC target holds as before. The widths that look fast, and the next wider width
+/// measured above each, are then measured a second time and their costs become the mean of both
+/// measurements: a width must look fast twice to count. What is measured depends on the model and
+/// the first measurements alone, not on the target, so a cache filled by any run answers every
+/// later run.
+/// <para>When fast widths cannot reach the MAC target, the ladders relax in two steps: first any
+/// width that no wider one runs as fast (the payoff rule dropped), then, for groups that must go
+/// below all of those (a 16-channel group whose narrower widths all run about as slowly as 16),
+/// any narrower width: there is nothing faster to give. <see cref="BelowFast"/> names them.</para>
+/// </summary>
+public sealed class FastWidthAllocator(UniformAllocator allocator, IWidthCost cost, double tolerance = FastWidths.DefaultTolerance,
+    double payoff = FastWidths.DefaultPayoff)
+{
+    private readonly Dictionary<int, Dictionary<int, double>> _costs = new();
+    private int _roundTo = 1;
+    private double? _usedPayoff;
+
+    /// <summary>Channels between measured widths: every width up to 32 channels; above, fine enough
+    /// to see the blocks of 8 or 16 channels that CPU kernels work in, and at most about 64 widths
+    /// per group so that wide groups (ResNet-50's 2048) stay cheap to measure.</summary>
+    public static int GridStep(int width) => width <= 32 ? 1 : width <= 128 ? 4 : width <= 256 ? 8 : width <= 1024 ? 16 : 32;
+
+    /// <summary>The widths measured for a group: the grid from the minimum kept width, and both ends.</summary>
+    public static IReadOnlyList<int> Grid(int width, int min, int roundTo = 1)
+    {
+        int step = GridStep(width);
+        return Enumerable.Range(1, width / step).Select(i => i * step).Where(w => w >= min).Append(min).Append(width)
+            .Where(w => w % roundTo == 0 || w == width).Distinct().Order().ToList();
+    }
+
+    /// <summary>The ladders of the last allocation, by group id.</summary>
+    public IReadOnlyDictionary<int, WidthLadder> Ladders { get; private set; } = new Dictionary<int, WidthLadder>();
+
+    /// <summary>Measured costs (relative to the full width), by group id and width.</summary>
+    public IReadOnlyDictionary<int, Dictionary<int, double>> Costs => _costs;
+
+    /// <summary>Groups of the last allocation given a width below every fast width measured for them.</summary>
+    public IReadOnlyList<int> BelowFast { get; private set; } = [];
+
+    /// <summary>The widths measured fast for a group under the rule the last allocation used.</summary>
+    public IReadOnlyList<int> FastOf(int group) =>
+        _costs.TryGetValue(group, out var c) ? FastWidths.Envelope(Width(group), c, _roundTo, tolerance, payoff: _usedPayoff ?? payoff) : [];
+
+    public WidthAllocation Allocate(AllocationOptions o)
+    {
+        allocator.Allocate(o); // the plain allocation's errors (unreachable, bad overrides) come first
+        _roundTo = o.RoundTo;
+        var pinned = GroupOverride.Resolve(o.Overrides, allocator.Analysis);
+        var groups = allocator.Groups.Where(g => !pinned.ContainsKey(g.Id)).ToList();
+        foreach (var g in groups.Where(g => !_costs.ContainsKey(g.Id)))
+            _costs[g.Id] = Measured(g, Grid(g.Width, UniformAllocator.MinKept(g.Width, o), o.RoundTo), o.RoundTo);
+        return AllocateOnLadders(o, groups);
+    }
+
+    /// <summary>Costs of the grid, with the widths that look fast (under the loosest rule the
+    /// allocation may use) and their next wider neighbours averaged with a second measurement.</summary>
+    private Dictionary<int, double> Measured(ChannelGroup g, IReadOnlyList<int> grid, int roundTo)
+    {
+        var first = cost.Costs(g, grid).ToDictionary();
+        var measured = first.Keys.Order().ToList();
+        var suspects = FastWidths.Envelope(g.Width, first, roundTo, tolerance, payoff: 0)
+            .SelectMany(w => new[] { w, measured.FirstOrDefault(v => v > w) }).Where(w => w > 0 && w < g.Width).Distinct().ToList();
+        if (suspects.Count == 0) return first;
+        foreach (var (w, c) in cost.Costs(g, suspects, pass: 1))
+            if (first.ContainsKey(w)) first[w] = (first[w] + c) / 2;
+        return first;
+    }
+
+    private WidthAllocation AllocateOnLadders(AllocationOptions o, List<ChannelGroup> groups)
+    {
+        BelowFast = [];
+        foreach (var (p, anyBelow) in new[] { (payoff, false), (0.0, false), (0.0, true) })
+        {
+            _usedPayoff = p;
+            Ladders = groups.ToDictionary(g => g.Id, g => FastWidths.Ladder(g.Width, _costs[g.Id], o.RoundTo, tolerance, anyBelow, payoff: p));
+            try
+            {
+                var allocation = allocator.Allocate(o, Ladders);
+                if (anyBelow) BelowFast = groups.Where(g => allocation.Kept[g.Id] < FastOf(g.Id).DefaultIfEmpty(0).Min()).Select(g => g.Id).ToList();
+                return allocation;
+            }
+            catch (UnreachableSpeedupException) when (!anyBelow)
+            {
+            }
+        }
+        throw new InvalidOperationException("unreachable");
+    }
+
+    private int Width(int group) => allocator.Groups.First(g => g.Id == group).Width;
+}

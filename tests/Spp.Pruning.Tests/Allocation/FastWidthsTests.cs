@@ -1,0 +1,85 @@
+using Spp.Pruning.Allocation;
+
+namespace Spp.Pruning.Tests.Allocation;
+
+/// <summary>The lower envelope of measured cost over width, against its definition computed
+/// directly: a width is a rung when every wider measured width costs more than it by the tolerance
+/// and by the payoff's share of the width it gives up, and the widths just above it were measured.</summary>
+public sealed class FastWidthsTests
+{
+    /// <summary>Cost in the shape ONNX Runtime's blocked CPU convolutions give: a step per 16
+    /// channels, and widths that are not multiples of 4 much slower.</summary>
+    public static double Blocked(int w) => Math.Ceiling(w / 16.0) + (w % 4 == 0 ? 0 : 1.5);
+
+    [Fact]
+    public void BlockedCostsKeepTheWidestWidthOfEachStep()
+    {
+        var costs = Enumerable.Range(17, 48).ToDictionary(w => w, Blocked);
+        var ladder = FastWidths.Ladder(64, costs);
+        // Below the narrowest width measured (17) the widths are not known: every width stays.
+        Assert.Equal([.. Enumerable.Range(1, 16), 32, 48, 64], ladder.Rungs);
+    }
+
+    [Fact]
+    public void TheTopOfAMeasuredRangeIsNotJudged()
+    {
+        // 17..40 and 64 measured: 40 beats every wider width measured, but nothing within 16
+        // above it was measured (48 would run as fast as 40), so 40 is not judged; 32 is.
+        var costs = Enumerable.Range(17, 24).Append(64).ToDictionary(w => w, Blocked);
+        Assert.Equal([.. Enumerable.Range(1, 16), 32, 64], FastWidths.Ladder(64, costs, lookahead: 16).Rungs);
+        Assert.Equal([.. Enumerable.Range(1, 16), 32, 40, 64], FastWidths.Ladder(64, costs, lookahead: 0).Rungs);
+    }
+
+    [Fact]
+    public void WidthsThatSaveLittleForWhatTheyRemoveAreLeftOut()
+    {
+        // 20 of 32 channels run 6% faster than 32: 37% of the width for 6% of the time.
+        var costs = new Dictionary<int, double> { [16] = 0.67, [20] = 0.94, [24] = 0.99, [28] = 1.0, [32] = 1.0 };
+        Assert.Equal([16, 32], FastWidths.Envelope(32, costs, lookahead: 0));
+        Assert.Equal([16, 20, 32], FastWidths.Envelope(32, costs, lookahead: 0, payoff: 0));
+    }
+
+    [Fact]
+    public void RoundToLeavesOutWidthsThatAreNotMultiples()
+    {
+        var costs = Enumerable.Range(1, 64).ToDictionary(w => w, w => (double)w);
+        var ladder = FastWidths.Ladder(64, costs, roundTo: 8, tolerance: 0);
+        Assert.Equal([8, 16, 24, 32, 40, 48, 56, 64], ladder.Rungs);
+    }
+
+    [Fact]
+    public void NoCostsGiveThePlainLadder()
+    {
+        Assert.Equal(WidthLadder.Multiples(30, 4).Rungs, FastWidths.Ladder(30, new Dictionary<int, double>(), 4).Rungs);
+    }
+
+    [Fact]
+    public void RandomCostsMatchTheDefinition()
+    {
+        var rng = new Random(7);
+        for (int trial = 0; trial < 300; trial++)
+        {
+            int width = rng.Next(2, 80), q = rng.Next(1, 5);
+            double tolerance = rng.NextDouble() * 0.1;
+            var costs = Enumerable.Range(1, width).Where(_ => rng.NextDouble() < 0.6).ToDictionary(w => w, _ => 0.2 + rng.NextDouble());
+
+            int lookahead = rng.Next(1, 20);
+            double payoff = rng.NextDouble();
+            var ladder2 = FastWidths.Ladder(width, costs, q, tolerance, lookahead: lookahead, payoff: payoff);
+
+            var usable = costs.Where(kv => kv.Key % q == 0 || kv.Key == width).ToDictionary();
+            int narrowest = usable.Count == 0 ? int.MaxValue : usable.Keys.Min();
+            var expected = new SortedSet<int> { width };
+            foreach (var (w, c) in usable)
+                if (usable.Where(o => o.Key > w).All(o => c < o.Value * (1 - tolerance) && c < o.Value * (1 - payoff * (o.Key - w) / o.Key))
+                    && (w == width || usable.Keys.Any(v => v > w && v <= w + lookahead)))
+                    expected.Add(w);
+            for (int w = q; w < Math.Min(narrowest, width); w += q) expected.Add(w);
+            Assert.Equal(expected, ladder2.Rungs);
+
+            // Never a width that a wider measured width runs as fast.
+            foreach (int w in ladder2.Rungs.Where(w => w >= narrowest && w < width))
+                Assert.DoesNotContain(usable, o => o.Key > w && o.Value <= usable[w]);
+        }
+    }
+}
