@@ -11,7 +11,7 @@ public sealed record SppcResult(int ExitCode, string Stdout, string Stderr);
 public static class Sppc
 {
     private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "sppc.dll");
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(240);
 
     /// <summary>$XDG_CACHE_HOME of every run: the latency model's default cache lives beside the
     /// tests (not in the user's home), shared by the runs of one build so each model and batch
