@@ -102,4 +102,39 @@ public class TrainingJobTests
         // Scale still learns through the frozen statistics.
         Assert.Contains(bns, n => !before.Initializers[n.Inputs[1]].RawData.SequenceEqual(after.Initializers[n.Inputs[1]].RawData));
     }
+
+    /// <summary>--prune-share sets where the pruning phase ends: the validation point taken after
+    /// FINALIZE (deterministic masks) falls at that share of the budget, and fine-tuning runs to the end.</summary>
+    [Theory]
+    [InlineData(0.2)]
+    [InlineData(0.8)]
+    public void PruneShareSetsTheEndOfThePruningPhase(double share)
+    {
+        using var tmp = RepoPaths.Temp();
+        string output = tmp.File("slim.onnx"), report = tmp.File("r.json");
+        var r = Sppc.Run(RepoPaths.Model("resnet20.bn.onnx"), "--speedup", "2", "--method", "spp", "--data", Train, "--val", Val,
+            "--mean", "0.2860", "--std", "0.3530", "--epochs", "0.1", "--batch", "32", "--prune-share", share.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--no-checkpoint", "-o", output, "--report", report);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        var rep = PruneReport.FromJson(File.ReadAllText(report));
+        const int stepsPerEpoch = 6000 / 32;
+        long total = (long)Math.Floor(0.1 * stepsPerEpoch);
+        var finalize = rep.Training!.First(p => p.ValTop1 is not null);
+        Assert.Equal(Math.Floor(share * 0.1 * stepsPerEpoch), Math.Round(finalize.Epoch * stepsPerEpoch));
+        Assert.Equal(total, Math.Round(rep.Training!.Max(p => p.Epoch) * stepsPerEpoch));
+    }
+
+    [Theory]
+    [InlineData("--prune-share", "1")]
+    [InlineData("--prune-share", "0")]
+    [InlineData("--label-weight", "1.5")]
+    [InlineData("--label-weight", "2")]
+    public void OutOfRangeTrainingFlagsAreUsageErrors(string flag, string value)
+    {
+        using var tmp = RepoPaths.Temp();
+        string output = tmp.File("slim.onnx");
+        var r = Sppc.Run(RepoPaths.Model("resnet20.bn.onnx"), "--speedup", "2", "--data", Train, "--epochs", "0.05", flag, value, "-o", output);
+        Sppc.AssertBadInput(r, $"{flag} {value}");
+        Assert.False(File.Exists(output));
+    }
 }

@@ -27,12 +27,13 @@ public static class CompileCommand
         var groups = new Option<string?>("--groups") { Description = "JSON file of per-group widths: {\"groups\": [{\"layer\": NAME or \"group\": ID, \"keep\": UNITS or SHARE}]}" };
         var sppInterval = new Option<int?>("--spp-interval") { Description = "spp: steps between probability updates (default: from the budget, spp-spec 5)" };
         var importanceEma = new Option<double>("--importance-ema") { Description = "spp: decay of the importance history (0 = none)", DefaultValueFactory = _ => 0 };
+        var pruneShare = new Option<double>("--prune-share") { Description = "spp, taylor, increg: share of the --epochs budget the pruning phase may use; fine-tuning gets the rest", DefaultValueFactory = _ => 0.5 };
         var runtime = new RuntimeFlags();
         var data = new DataFlags();
         var training = new TrainingFlags(distillByDefault: true);
         var checkpoint = new CheckpointFlags();
         var latency = new LatencyFlags();
-        foreach (var s in new Symbol[] { model, speedup, output, method, roundTo, minKeep, producerOnly, report, html, val, ratio, groups, sppInterval, importanceEma })
+        foreach (var s in new Symbol[] { model, speedup, output, method, roundTo, minKeep, producerOnly, report, html, val, ratio, groups, sppInterval, importanceEma, pruneShare })
             if (s is Option opt) root.Add(opt); else root.Add((Argument)s);
         runtime.AddTo(root);
         data.AddTo(root);
@@ -63,9 +64,11 @@ public static class CompileCommand
             if (interval is < 1) throw new UsageException($"--spp-interval {interval}: must be >= 1");
             double ema = r.GetValue(importanceEma);
             if (!(ema >= 0 && ema < 1)) throw new UsageException($"--importance-ema {ema}: must be in [0, 1)");
+            double share = r.GetValue(pruneShare);
+            if (!(share > 0 && share < 1)) throw new UsageException($"--prune-share {share}: must be in (0, 1)");
             var latencyChoice = latency.Parse(r);
             if (latencyChoice.LatencyTarget && r0 is not null) throw new UsageException("--target latency: needs --speedup (a measured latency speedup), not --ratio");
-            options = options with { Ratio = r0, Overrides = ReadOverrides(r.GetValue(groups)), SppInterval = interval, ImportanceEma = ema, Latency = latencyChoice };
+            options = options with { Ratio = r0, Overrides = ReadOverrides(r.GetValue(groups)), SppInterval = interval, ImportanceEma = ema, PruneShare = share, Latency = latencyChoice };
             if (dataPath is null) return PruneJob.Run(options);
             var device = r.GetValue(runtime.Device) ?? "auto";
             var t = training.Parse(r);

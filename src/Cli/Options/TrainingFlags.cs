@@ -28,6 +28,7 @@ public sealed class TrainingFlags(bool distillByDefault = false)
     };
     public Option<bool> NoDistill { get; } = new("--no-distill") { Description = "train on the labels alone, without the original model as teacher" };
     public Option<float> Temperature { get; } = new("--temperature") { Description = "distillation temperature", DefaultValueFactory = _ => 4 };
+    public Option<float> LabelWeight { get; } = new("--label-weight") { Description = "with distillation: share of the label loss (0 = teacher only, 1 = labels only)", DefaultValueFactory = _ => 0.5f };
     public Option<string> BatchNorm { get; } = BatchNormOption();
     public Option<string?> Augment { get; } = new("--augment") { Description = "training augmentation: crop:PAD[,flip] (e.g. crop:2,flip), or none" };
 
@@ -40,7 +41,7 @@ public sealed class TrainingFlags(bool distillByDefault = false)
 
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { Data, Epochs, Lr, WeightDecay, Momentum, Nesterov, ClipNorm, TrainBatch, Seed, Distill, Temperature, Augment, BatchNorm })
+        foreach (var o in new Option[] { Data, Epochs, Lr, WeightDecay, Momentum, Nesterov, ClipNorm, TrainBatch, Seed, Distill, Temperature, LabelWeight, Augment, BatchNorm })
             c.Add(o);
         if (distillByDefault) c.Add(NoDistill);
     }
@@ -56,12 +57,14 @@ public sealed class TrainingFlags(bool distillByDefault = false)
         float t = r.GetValue(Temperature);
         if (!(t > 0)) throw new UsageException($"--temperature {t}: must be positive");
         bool distill = r.GetValue(Distill) && !(distillByDefault && r.GetValue(NoDistill));
+        float labelWeight = r.GetValue(LabelWeight);
+        if (!(labelWeight >= 0 && labelWeight <= 1)) throw new UsageException($"--label-weight {labelWeight}: must be in [0, 1]");
         return new TrainingOptions
         {
             Epochs = epochs, Batch = batch, Lr = lr, WeightDecay = r.GetValue(WeightDecay), Momentum = r.GetValue(Momentum),
             Nesterov = r.GetValue(Nesterov), ClipNorm = r.GetValue(ClipNorm), Seed = r.GetValue(Seed),
             Augmentation = ParseAugment(r.GetValue(Augment)),
-            DistillLabelWeight = distill ? 0.5f : null, Temperature = t,
+            DistillLabelWeight = distill ? labelWeight : null, Temperature = t,
             BatchNorm = r.GetValue(BatchNorm) == "frozen" ? BatchNormMode.Frozen : BatchNormMode.Train,
         };
     }

@@ -46,7 +46,7 @@ public static class TrainPruneJob
 
         long stepsPerEpoch = train.Count / t.Batch;
         long total = (long)Math.Floor(t.Epochs * stepsPerEpoch);
-        long pruneBudget = o.Method == "l1" ? 0 : (long)Math.Floor(0.5 * t.Epochs * stepsPerEpoch);
+        long pruneBudget = o.Method == "l1" ? 0 : (long)Math.Floor(o.PruneShare * t.Epochs * stepsPerEpoch);
         IPruningMethod method = o.Method switch
         {
             "spp" => SppFor(o, t, stepsPerEpoch, analysis, targets),
@@ -105,7 +105,7 @@ public static class TrainPruneJob
     /// the latency model they come from timings, which a re-run with a cold cache may measure otherwise.</summary>
     private static object KeyOf(PruneOptions o, IReadOnlyDictionary<int, int> removed) => new
     {
-        o.Speedup, o.Method, o.RoundTo, o.MinKeep, o.L1ProducerOnly, o.Batch, o.Ratio, o.Overrides, o.SppInterval, o.ImportanceEma,
+        o.Speedup, o.Method, o.RoundTo, o.MinKeep, o.L1ProducerOnly, o.Batch, o.Ratio, o.Overrides, o.SppInterval, o.ImportanceEma, o.PruneShare,
         Removed = removed.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}:{kv.Value}").ToList(),
     };
 
@@ -114,7 +114,7 @@ public static class TrainPruneJob
     private static SppMethod SppFor(PruneOptions o, TrainingOptions t, long stepsPerEpoch, ChannelAnalysis analysis, IReadOnlyDictionary<int, int> targets)
     {
         int widest = analysis.PrunableGroups.Where(g => targets[g.Id] > 0).Select(g => g.Width).DefaultIfEmpty(1).Max();
-        var s = SppSchedule.For(t.Epochs, stepsPerEpoch, widest, interval: o.SppInterval);
+        var s = SppSchedule.For(t.Epochs, stepsPerEpoch, widest, interval: o.SppInterval, share: o.PruneShare);
         return new SppMethod(s.Interval, s.MaxUpdates, emaDecay: o.ImportanceEma);
     }
 }
