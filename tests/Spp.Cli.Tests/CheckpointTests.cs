@@ -87,7 +87,7 @@ public class CheckpointTests : IClassFixture<DemoSubsetFixture>
         var r = Sppc.Run(Finetune(output, "--lr", "0.01"));
         Assert.True(r.ExitCode == 0, r.Stderr);
         var note = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith($"sppc: note: ignoring checkpoint {output}{CheckpointFlags.Suffix}: it belongs to another run (training.lr: 0.005 there, 0.01 here)", note);
+        Assert.StartsWith($"sppc: note: ignoring checkpoint {output}{CheckpointFlags.Suffix}: it belongs to another run (training.lr: 0.02 there, 0.01 here)", note);
         Assert.DoesNotContain("continuing from checkpoint", r.Stdout);
         Assert.True(File.Exists(output));
         Assert.False(File.Exists(output + CheckpointFlags.Suffix));
