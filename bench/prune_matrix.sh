@@ -24,7 +24,7 @@ for model in $models; do
       [[ -f "$out/$tag.json" ]] && continue
       start=$(date +%s.%N)
       if $sppc "models/$model.bn.onnx" --speedup "$s" --method "$m" --data "$data/train-images-idx3-ubyte.gz" \
-          --val "$data/t10k-images-idx3-ubyte.gz" --mean 0.2860 --std 0.3530 --epochs 3 --lr 0.01 --augment crop:2,flip \
+          --val "$data/t10k-images-idx3-ubyte.gz" --mean 0.2860 --std 0.3530 --epochs 3 --augment crop:2,flip \
           --seed 0 -o "$out/$tag.onnx" --report "$out/$tag.json" "$@" >"$out/$tag.log" 2>&1; then
         echo "$(date +%s.%N) - $start" | bc >"$out/$tag.wall"
         echo "$tag done in $(cat "$out/$tag.wall" | cut -d. -f1) s"
