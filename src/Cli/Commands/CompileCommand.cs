@@ -27,7 +27,7 @@ public static class CompileCommand
         var groups = new Option<string?>("--groups") { Description = "JSON file of per-group widths: {\"groups\": [{\"layer\": NAME or \"group\": ID, \"keep\": UNITS or SHARE}]}" };
         var sppInterval = new Option<int?>("--spp-interval") { Description = "spp: steps between probability updates (default: from the budget, spp-spec 5)" };
         var importanceEma = new Option<double>("--importance-ema") { Description = "spp: decay of the importance history (0 = none)", DefaultValueFactory = _ => 0 };
-        var pruneShare = new Option<double>("--prune-share") { Description = "spp, taylor, increg: share of the --epochs budget the pruning phase may use; fine-tuning gets the rest", DefaultValueFactory = _ => 0.5 };
+        var pruneShare = new Option<double>("--prune-share") { Description = "spp, taylor, increg: share of the --epochs budget the pruning phase may use; fine-tuning gets the rest", DefaultValueFactory = _ => PruneOptions.DefaultPruneShare };
         var runtime = new RuntimeFlags();
         var data = new DataFlags();
         var training = new TrainingFlags(distillByDefault: true);

@@ -27,7 +27,8 @@ public sealed record PruneOptions(
     public int? SppInterval { get; init; }
     /// <summary>--prune-share: share of the training budget the pruning phase may use (spp-spec 5: half);
     /// fine-tuning gets the rest and whatever the method leaves unused.</summary>
-    public double PruneShare { get; init; } = 0.5;
+    public double PruneShare { get; init; } = DefaultPruneShare;
+    public const double DefaultPruneShare = 0.5;
     /// <summary>--importance-ema: history decay of the SPP importance (Caffe's score_decay).</summary>
     public double ImportanceEma { get; init; }
     /// <summary>Where training keeps its resumable checkpoint (none without training).</summary>

@@ -49,7 +49,7 @@ public static class TrainPruneJob
         long pruneBudget = o.Method == "l1" ? 0 : (long)Math.Floor(o.PruneShare * t.Epochs * stepsPerEpoch);
         IPruningMethod method = o.Method switch
         {
-            "spp" => SppFor(o, t, stepsPerEpoch, analysis, targets),
+            "spp" => SppFor(o, pruneBudget, analysis, targets),
             "taylor" => new TaylorMethod(),
             "increg" => new IncRegMethod(aReg: t.WeightDecay, lambdaTarget: 1e4 * t.WeightDecay),
             _ => new L1Method(o.L1ProducerOnly),
@@ -111,10 +111,10 @@ public static class TrainPruneJob
 
     private static double? Nan(double v) => double.IsNaN(v) ? null : v;
 
-    private static SppMethod SppFor(PruneOptions o, TrainingOptions t, long stepsPerEpoch, ChannelAnalysis analysis, IReadOnlyDictionary<int, int> targets)
+    private static SppMethod SppFor(PruneOptions o, long pruneBudget, ChannelAnalysis analysis, IReadOnlyDictionary<int, int> targets)
     {
         int widest = analysis.PrunableGroups.Where(g => targets[g.Id] > 0).Select(g => g.Width).DefaultIfEmpty(1).Max();
-        var s = SppSchedule.For(t.Epochs, stepsPerEpoch, widest, interval: o.SppInterval, share: o.PruneShare);
+        var s = SppSchedule.For(pruneBudget, widest, interval: o.SppInterval);
         return new SppMethod(s.Interval, s.MaxUpdates, emaDecay: o.ImportanceEma);
     }
 }
