@@ -136,7 +136,7 @@ public sealed class UniformAllocator
     /// what is left of the target, and the MACs can stay well below it. Then one group goes a rung
     /// up while another goes a rung down, the pair that comes closest to the target without
     /// passing it, until no pair gets closer; each trade is followed by another give-back. A rung
-    /// down may not halve a group's width or more: trades fine-tune, they must not gut one group.</summary>
+    /// down may not take a group below half its width: trades fine-tune, they must not gut one group.</summary>
     private void Trade(Dictionary<int, int> kept, double target, AllocationOptions o)
     {
         var free = _groups.Where(g => !_fixed.ContainsKey(g.Id)).ToList();
