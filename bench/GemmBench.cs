@@ -70,7 +70,7 @@ public static class GemmBench
     private static Conv2dShape Conv3x3(int batch, int cin, int cout, int size, int stride) =>
         new(batch, cin, size, size, cout, 3, 3) { StrideH = stride, StrideW = stride, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
 
-    /// <summary>The 3x3 layer N=128 C=K=16 28x28, then resnet20-style layers on 28x28 inputs.</summary>
+    /// <summary>The 3x3 layer N=128 C=K=16 28x28, then resnet20-style and vgg11s-style layers on 28x28 inputs.</summary>
     private static IEnumerable<(string, Conv2dShape)> ConvLayers(bool quick)
     {
         yield return ("3x3 N128 16->16 28x28", Conv3x3(128, 16, 16, 28, 1));
@@ -80,6 +80,9 @@ public static class GemmBench
         yield return ("3x3 N128 32->32 14x14", Conv3x3(128, 32, 32, 14, 1));
         yield return ("3x3 N128 32->64 s2 14->7", Conv3x3(128, 32, 64, 14, 2));
         yield return ("3x3 N128 64->64 7x7", Conv3x3(128, 64, 64, 7, 1));
+        yield return ("3x3 N128 32->32 28x28 (vgg11s)", Conv3x3(128, 32, 32, 28, 1));
+        yield return ("3x3 N128 64->64 14x14 (vgg11s)", Conv3x3(128, 64, 64, 14, 1));
+        yield return ("3x3 N128 128->128 7x7 (vgg11s)", Conv3x3(128, 128, 128, 7, 1));
         yield return ("1x1 N128 16->32 s2 28->14", new Conv2dShape(128, 16, 28, 28, 32, 1, 1) { StrideH = 2, StrideW = 2 });
         yield return ("dw3x3 N128 64 14x14", Conv3x3(128, 64, 64, 14, 1) with { Groups = 64 });
     }

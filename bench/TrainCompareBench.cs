@@ -38,7 +38,7 @@ public static class TrainCompareBench
         var data = new BatchIterator(source, o.Batch, 0, new Augmentation(2, 0f, true), dropLast: true);
         int done = 0;
         var clock = new Stopwatch();
-        var profile = args.Contains("--profile") ? new OpProfile() : null;
+        var profile = args.Contains("--profile") || args.Contains("--profile-shapes") ? new OpProfile { PerShape = args.Contains("--profile-shapes") } : null;
         for (int epoch = 0; done < o.Warmup + o.Steps; epoch++)
             foreach (var batch in data.Epoch(epoch))
             {
@@ -146,7 +146,7 @@ public static class TrainCompareBench
                 case "--batch": batch = int.Parse(Next()); break;
                 case "--rounds": rounds = int.Parse(Next()); break;
                 case "--threads": i++; break;
-                case "--profile": break;
+                case "--profile" or "--profile-shapes": break;
                 default: models.Add(a); break;
             }
         }
@@ -155,7 +155,7 @@ public static class TrainCompareBench
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: train-compare MODEL... --data IDX [--rounds R] [--steps N] [--warmup W] [--batch B] [--threads T]");
+        Console.Error.WriteLine("usage: train-compare MODEL... --data IDX [--rounds R] [--steps N] [--warmup W] [--batch B] [--threads T] [--profile | --profile-shapes]");
         return 2;
     }
 }

@@ -15,6 +15,17 @@ public sealed class OpProfile
 
     public long Steps { get; set; }
 
+    /// <summary>Key kernels by op type and shapes (input 0 -> output 0) instead of op type alone: which layers are slow.</summary>
+    public bool PerShape { get; init; }
+
+    /// <summary>The entry a kernel's time goes to.</summary>
+    public string KeyOf(OpKernel kernel)
+    {
+        if (!PerShape) return kernel.Node.OpType;
+        string Shape(TrainTensor? t) => t is null ? "?" : string.Join("x", t.Shape);
+        return $"{kernel.Node.OpType} {Shape(kernel.Inputs.FirstOrDefault())}->{Shape(kernel.Outputs.FirstOrDefault())}";
+    }
+
     public void Add(string op, string pass, long startTimestamp)
     {
         double s = Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;

@@ -194,7 +194,7 @@ public sealed class TrainingGraph : IDisposable
         {
             start = Stopwatch.GetTimestamp();
             kernel.Forward(ctx);
-            ctx.Profile?.Add(kernel.Node.OpType, "forward", start);
+            ctx.Profile?.Add(ctx.Profile.KeyOf(kernel), "forward", start);
         }
     }
 
@@ -216,7 +216,7 @@ public sealed class TrainingGraph : IDisposable
             {
                 long start = Stopwatch.GetTimestamp();
                 Kernels[i].Backward(ctx);
-                ctx.Profile?.Add(Kernels[i].Node.OpType, "backward", start);
+                ctx.Profile?.Add(ctx.Profile.KeyOf(Kernels[i]), "backward", start);
             }
         long gates = Stopwatch.GetTimestamp();
         foreach (var p in Parameters)

@@ -15,6 +15,7 @@ public sealed class PoolTests
     private static readonly Dictionary<string, PoolDesc> Windows = new()
     {
         ["2x2 s2"] = Desc(8, 10, 2, 2, (0, 0, 0, 0)),
+        ["2x2 s2 wide, odd width"] = Desc(6, 41, 2, 2, (0, 0, 0, 0)),
         ["3x3 s2 p1"] = Desc(9, 11, 3, 2, (1, 1, 1, 1)),
         ["3x3 s2 ceil mode"] = Desc(8, 7, 3, 2, (0, 0, 0, 0), ceil: true),
         ["2x2 s2 ceil mode, odd input"] = Desc(7, 9, 2, 2, (0, 0, 0, 0), ceil: true),
@@ -57,5 +58,26 @@ public sealed class PoolTests
         p.Close(y, $"{name} {kind} y");
         if (max) p.Equal(argmax, $"{name} argmax");
         p.Close(dx, $"{name} {kind} dx");
+    }
+
+    /// <summary>The first maximum in window order wins: many ties (values from {0, 1, 2}) and NaNs, on the 2x2
+    /// stride-2 fast path (wide and narrow rows) and the general loop.</summary>
+    [Theory]
+    [InlineData("2x2 s2")]
+    [InlineData("2x2 s2 wide, odd width")]
+    [InlineData("3x3 s2 p1")]
+    public void Max_pooling_breaks_ties_and_skips_NaNs_as_the_reference(string name)
+    {
+        var d = Windows[name];
+        long xs = (long)d.N * d.C * d.H * d.W, ys = (long)d.N * d.C * d.OutH * d.OutW;
+        var values = BackendPair.Values(7, xs, 0, 3).Select(v => MathF.Floor(v)).ToArray();
+        for (long i = 0; i < xs; i += 13) values[i] = float.NaN;
+        using var p = new BackendPair();
+        var x = p.Of(values);
+        var y = p.Random(2, ys);
+        var argmax = p.Random(3, ys);
+        p.Run((k, t) => k.PoolForward(d, t(x), t(y), t(argmax)));
+        p.Equal(argmax, $"{name} argmax");
+        p.Equal(y, $"{name} y");
     }
 }

@@ -6,7 +6,8 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// 2-d max and average pooling, parallel over (n, c) planes: a plane's gradient is written by one thread,
 /// in output order, so overlapping windows add up in a fixed order. Windows are small, so the loops are
 /// scalar. Max pooling records per output the winning input's index in its plane (ih * W + iw), -1 for a
-/// window over padding only; the first maximum in window order wins, as in the reference.
+/// window over padding only; the first maximum in window order wins, as in the reference. The usual
+/// 2x2 stride-2 max pooling without padding has its own vectorized loop (<see cref="MaxPool2x2"/>).
 /// </summary>
 public sealed unsafe partial class CpuKernels
 {
@@ -18,7 +19,9 @@ public sealed unsafe partial class CpuKernels
         ForPlanes(d, (s, e) =>
         {
             for (long nc = s; nc < e; nc++)
-                PoolPlane(desc, (float*)xp + nc * plane, (float*)yp + nc * outPlane, ap == 0 ? null : (float*)ap + nc * outPlane);
+                if (MaxPool2x2.Applies(desc))
+                    MaxPool2x2.Plane(desc, (float*)xp + nc * plane, (float*)yp + nc * outPlane, ap == 0 ? null : (float*)ap + nc * outPlane);
+                else PoolPlane(desc, (float*)xp + nc * plane, (float*)yp + nc * outPlane, ap == 0 ? null : (float*)ap + nc * outPlane);
         });
     }
 
