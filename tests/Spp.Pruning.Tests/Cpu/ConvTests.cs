@@ -26,6 +26,7 @@ public sealed class ConvTests
         ["depthwise s2 asymmetric"] = Desc(2, 4, 10, 11, 4, 3, 3, stride: 2, groups: 4, pads: (0, 1, 1, 0)),
         ["depthwise multiplier 2"] = Desc(2, 3, 7, 8, 6, 3, 3, pad: 1, groups: 3),
         ["resnet-like 16 channels, batch 8"] = Desc(8, 16, 16, 16, 16, 3, 3, pad: 1),
+        ["7x7 map, batch 19: weight gradients summed over images per pass"] = Desc(19, 12, 7, 7, 20, 3, 3, pad: 1),
     };
 
     public static TheoryData<string, bool> Names() => Theories.WithFlag(Cases.Keys);

@@ -10,7 +10,7 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// reading those rows in place (weights packed once per call); grad input is W^T * dY added straight
 /// onto zeroed planes through row pointers (or, when a GEMM is split over threads or a group has under 8
 /// channels, into a column matrix added back as flat runs), then cropped to the input; grad weight is
-/// dot products of output-gradient rows with the same runs. Groups with one input channel and few
+/// dot products of output-gradient rows with the same runs, over several images per pass on small maps. Groups with one input channel and few
 /// outputs (depthwise) skip GEMMs: stride 1 runs directly on the unpadded planes with masked vector
 /// loads (<see cref="DepthwiseConv2d"/>), other strides as weighted sums of the plane runs.
 /// Images are spread over threads; weight gradients are summed per fixed image chunk and reduced in
@@ -100,6 +100,7 @@ public static unsafe class Conv2d
             var cp = new ConvPlanes(s);
             int inner = chunks == 1 ? dop : 1;
             int wlen = checked((int)s.WeightLength);
+            int perCall = ImagesPerWeightGradient(cp);
             float[]? partials = chunks > 1 ? ArrayPool<float>.Shared.Rent((chunks - 1) * wlen) : null;
             try
             {
@@ -110,8 +111,8 @@ public static unsafe class Conv2d
                     {
                         float* dst = c == 0 ? (float*)dw : (float*)part + (long)(c - 1) * wlen;
                         int n0 = (int)((long)s.Batch * c / chunks), n1 = (int)((long)s.Batch * (c + 1) / chunks);
-                        for (int n = n0; n < n1; n++)
-                            BackwardWeightsImage(s, cp, (float*)x, (float*)dy, dst, n, accumulate: n > n0, inner);
+                        for (int n = n0; n < n1; n += perCall)
+                            BackwardWeightsImages(s, cp, (float*)x, (float*)dy, dst, n, Math.Min(perCall, n1 - n), accumulate: n > n0, inner);
                     });
                     for (int c = 1; c < chunks; c++)
                         VectorOps.Add(pdw, (float*)part + (long)(c - 1) * wlen, wlen);
@@ -289,21 +290,50 @@ public static unsafe class Conv2d
         }
     }
 
-    private static void BackwardWeightsImage(in Conv2dShape s, ConvPlanes cp, float* x, float* dy, float* dw, int n, bool accumulate, int threads)
+    /// <summary>
+    /// Images whose weight gradients one dot-product pass sums: enough that k (their extended columns
+    /// together) is about 512, so a small feature map (7x7: 63 columns) does not spend its time on reading
+    /// dW and reducing lanes once per image; large maps take one image at a time.
+    /// </summary>
+    private static int ImagesPerWeightGradient(ConvPlanes cp) => Math.Clamp((512 + cp.Columns - 1) / cp.Columns, 1, 16);
+
+    /// <summary>dW (+)= the weight gradient of images n0 .. n0 + count - 1, summed in image order.</summary>
+    private static void BackwardWeightsImages(in Conv2dShape s, ConvPlanes cp, float* x, float* dy, float* dw, int n0, int count, bool accumulate, int threads)
     {
         if (DepthwiseConv2d.Applies(s))
         {
-            DepthwiseConv2d.BackwardWeights(s, x, dy, dw, n, accumulate);
+            for (int i = 0; i < count; i++) DepthwiseConv2d.BackwardWeights(s, x, dy, dw, n0 + i, accumulate || i > 0);
             return;
         }
-        int m = s.GroupOutChannels, k = s.PatchSize;
-        float** rows = RowTable(s);
+        int m = s.GroupOutChannels, k = s.PatchSize, cols = cp.Columns;
+        // Per image i: its k im2col rows at rows[i * k ..], its gradient rows from aBases[i].
+        float** rows = (float**)Scratch(ScratchSlot.ConvRows, 2L * count * (k + 1));
+        float** aBases = rows + (long)count * k;
+        long planeLength = (long)s.GroupInChannels * cp.ChannelLength;
+        float* planes = cp.Direct ? null : Scratch(ScratchSlot.ConvPlanes, planeLength * count);
+        float* ext = cp.OutputIsExtended ? null : Scratch(ScratchSlot.ConvExtended, (long)m * cols * count);
         for (int g = 0; g < s.Groups; g++)
         {
-            PatchRows(s, cp, InputGroup(s, x, n, g), rows);
-            float* e = ExtendedGradient(s, cp, OutputGroup(s, dy, n, g));
-            // dW_g (+)= dY_g * col^T: dot products of gradient rows with the im2col runs.
-            Sgemm.MultiplyTransposedRows(m, k, cp.Columns, 1f, e, cp.Columns, rows, accumulate ? 1f : 0f, dw + (long)g * m * k, k, threads);
+            for (int i = 0; i < count; i++)
+            {
+                float* xg = InputGroup(s, x, n0 + i, g), dyg = OutputGroup(s, dy, n0 + i, g);
+                float* source = xg;
+                if (!cp.Direct)
+                {
+                    source = planes + i * planeLength;
+                    cp.Gather(s, xg, s.GroupInChannels, source);
+                }
+                cp.FillRows(s, source, s.GroupInChannels, rows + (long)i * k);
+                if (cp.OutputIsExtended) aBases[i] = dyg;
+                else
+                {
+                    aBases[i] = ext + (long)i * m * cols;
+                    cp.ExtendOutput(s, dyg, m, aBases[i]);
+                }
+            }
+            // dW_g (+)= sum over the images of dY_g * col^T: dot products of gradient rows with the im2col runs.
+            Sgemm.MultiplyTransposedRowSegments(m, k, cols, count, 1f, aBases, cols, rows, accumulate ? 1f : 0f,
+                dw + (long)g * m * k, k, threads);
         }
     }
 }

@@ -137,15 +137,17 @@ public static unsafe class Sgemm
     };
 
     /// <summary>
-    /// C = alpha * A * B^T + beta * C with row j of B (k values) at bRows[j], by dot products: for a
-    /// long k with small m or n. No argument checks.
+    /// C = alpha * sum over segments s of A_s * B_s^T + beta * C by dot products, for a long k (summed
+    /// over segments) with small m or n: row i of A_s is aBases[s] + i * lda, row j of B_s (k values) is
+    /// bRows[s * n + j]. No argument checks.
     /// </summary>
-    internal static void MultiplyTransposedRows(int m, int n, int k, float alpha, float* a, nint lda,
+    internal static void MultiplyTransposedRowSegments(int m, int n, int k, int segments, float alpha, float** aBases, nint lda,
         float** bRows, float beta, float* c, nint ldc, int degreeOfParallelism)
     {
         if (m == 0 || n == 0) return;
-        if (k == 0) { ScaleC(c, m, n, ldc, beta); return; }
-        SgemmInnerProduct.Run(m, n, k, alpha, a, lda, bRows, beta, c, ldc, Threads(m, n, k, degreeOfParallelism), Resolve(SgemmKernel.Auto));
+        if (k == 0 || segments == 0) { ScaleC(c, m, n, ldc, beta); return; }
+        int threads = Threads(m, n, checked(k * segments), degreeOfParallelism);
+        SgemmInnerProduct.Run(m, n, k, segments, alpha, aBases, lda, bRows, beta, c, ldc, threads, Resolve(SgemmKernel.Auto));
     }
 
     /// <summary>A x B^T with a long k and a small side: packing B^T would cost as much as the multiply.</summary>
