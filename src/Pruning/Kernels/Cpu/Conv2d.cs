@@ -41,9 +41,13 @@ public static unsafe class Conv2d
         }
     }
 
-    /// <summary>gradInput = d(loss)/d(input) given gradOutput = d(loss)/d(output).</summary>
+    /// <summary>
+    /// gradInput = d(loss)/d(input) given gradOutput = d(loss)/d(output), or with <paramref name="accumulate"/>
+    /// gradInput += it (an input that also feeds a residual branch), added as each image's gradient is cropped
+    /// out of its planes rather than through a second tensor.
+    /// </summary>
     public static void BackwardData(in Conv2dShape shape, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight,
-        Span<float> gradInput, int degreeOfParallelism = 0)
+        Span<float> gradInput, int degreeOfParallelism = 0, bool accumulate = false)
     {
         var s = shape;
         Check(s, gradOutput.Length, s.OutputLength, nameof(gradOutput));
@@ -59,7 +63,7 @@ public static unsafe class Conv2d
             using var packed = new PackedWeights(s, pw, transpose: true, tapMajor: fused);
             nint dy = (nint)pdy, w = (nint)pw, dx = (nint)pdx;
             var pk = packed;
-            CpuParallel.For(s.Batch, dop, n => BackwardDataImage(s, cp, (float*)dy, (float*)w, pk, fused, (float*)dx, n, inner));
+            CpuParallel.For(s.Batch, dop, n => BackwardDataImage(s, cp, (float*)dy, (float*)w, pk, fused, (float*)dx, n, inner, accumulate));
         }
     }
 
@@ -100,7 +104,7 @@ public static unsafe class Conv2d
             var cp = new ConvPlanes(s);
             int inner = chunks == 1 ? dop : 1;
             int wlen = checked((int)s.WeightLength);
-            int perCall = ImagesPerWeightGradient(cp);
+            int perCall = ImagesPerWeightGradient(s, cp);
             float[]? partials = chunks > 1 ? ArrayPool<float>.Shared.Rent((chunks - 1) * wlen) : null;
             try
             {
@@ -242,11 +246,11 @@ public static unsafe class Conv2d
     }
 
     private static void BackwardDataImage(in Conv2dShape s, ConvPlanes cp, float* dy, float* w, in PackedWeights packed,
-        bool addsOntoPlanes, float* dx, int n, int threads)
+        bool addsOntoPlanes, float* dx, int n, int threads, bool accumulate)
     {
         if (DepthwiseConv2d.Applies(s))
         {
-            DepthwiseConv2d.BackwardData(s, dy, w, dx, n);
+            DepthwiseConv2d.BackwardData(s, dy, w, dx, n, accumulate);
             return;
         }
         int m = s.GroupOutChannels, k = s.PatchSize, cols = cp.Columns;
@@ -266,7 +270,7 @@ public static unsafe class Conv2d
                 cp.FillRows(s, planes, s.GroupInChannels, rows, tapMajor: true);
                 for (int co = 0; co < m; co++) dyRows[co] = e + (long)co * cols;
                 Sgemm.MultiplyRows(true, k, cols, m, 1f, wg, k, packed.Group(g), dyRows, 1f, null, 0, 1, cRows: rows);
-                cp.ToInput(s, planes, s.GroupInChannels, dxg);
+                cp.ToInput(s, planes, s.GroupInChannels, dxg, accumulate);
                 continue;
             }
             if (!depthwise)
@@ -274,7 +278,8 @@ public static unsafe class Conv2d
                 // d(col) = W_g^T * dY_g with dY_g read in place; 1x1 convolutions write dX directly.
                 for (int co = 0; co < m; co++) dyRows[co] = e + (long)co * cols;
                 col = cp.Direct ? dxg : Scratch(ScratchSlot.ConvColumns, (long)k * cols);
-                Sgemm.MultiplyRows(true, k, cols, m, 1f, wg, k, packed.Group(g), dyRows, 0f, col, cols, threads);
+                float beta = cp.Direct && accumulate ? 1f : 0f;
+                Sgemm.MultiplyRows(true, k, cols, m, 1f, wg, k, packed.Group(g), dyRows, beta, col, cols, threads);
                 if (cp.Direct) continue;
             }
             // col2im onto zeroed planes: each im2col row's gradient added onto its run (junk columns are zero).
@@ -286,16 +291,26 @@ public static unsafe class Conv2d
             else
                 for (int co = 0; co < m; co++)
                     for (int p = 0; p < k; p++) VectorOps.Axpy(rows[p], e + (long)co * cols, wg[co * k + p], cols);
-            cp.ToInput(s, dplanes, s.GroupInChannels, dxg);
+            cp.ToInput(s, dplanes, s.GroupInChannels, dxg, accumulate);
         }
     }
 
     /// <summary>
     /// Images whose weight gradients one dot-product pass sums: enough that k (their extended columns
     /// together) is about 512, so a small feature map (7x7: 63 columns) does not spend its time on reading
-    /// dW and reducing lanes once per image; large maps take one image at a time.
+    /// dW and reducing lanes once per image; no more than keeps their inputs and output gradients (read
+    /// once per 4-column tile) within half a megabyte of L2. Large maps take one image at a time, and so do
+    /// depthwise groups (one output row per group: interleaving images' planes measured a third slower).
     /// </summary>
-    private static int ImagesPerWeightGradient(ConvPlanes cp) => Math.Clamp((512 + cp.Columns - 1) / cp.Columns, 1, 16);
+    private static int ImagesPerWeightGradient(in Conv2dShape s, ConvPlanes cp)
+    {
+        const long CacheFloats = 128 * 1024;
+        if (IsDepthwise(s)) return 1;
+        int forDepth = (512 + cp.Columns - 1) / cp.Columns;
+        long perImage = (long)s.GroupInChannels * cp.ChannelLength + (long)s.GroupOutChannels * cp.Columns;
+        int forCache = (int)Math.Min(16, CacheFloats / perImage);
+        return Math.Clamp(Math.Min(forDepth, forCache), 1, 16);
+    }
 
     /// <summary>dW (+)= the weight gradient of images n0 .. n0 + count - 1, summed in image order.</summary>
     private static void BackwardWeightsImages(in Conv2dShape s, ConvPlanes cp, float* x, float* dy, float* dw, int n0, int count, bool accumulate, int threads)

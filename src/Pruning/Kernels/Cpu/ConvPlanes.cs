@@ -76,12 +76,13 @@ internal sealed unsafe class ConvPlanes
     }
 
     /// <summary>Copies <paramref name="channels"/> input channels starting at x into phase planes at dst.</summary>
-    public void Gather(in Conv2dShape s, float* x, int channels, float* dst) => Walk(s, x, channels, dst, toPlanes: true);
+    public void Gather(in Conv2dShape s, float* x, int channels, float* dst) => Walk(s, x, channels, dst, toPlanes: true, accumulate: false);
 
-    /// <summary>The adjoint of Gather: input channels at dx = the real (unpadded) positions of the planes.</summary>
-    public void ToInput(in Conv2dShape s, float* planes, int channels, float* dx) => Walk(s, dx, channels, planes, toPlanes: false);
+    /// <summary>The adjoint of Gather: input channels at dx = (or, accumulating, +=) the real (unpadded) positions of the planes.</summary>
+    public void ToInput(in Conv2dShape s, float* planes, int channels, float* dx, bool accumulate = false) =>
+        Walk(s, dx, channels, planes, toPlanes: false, accumulate);
 
-    private void Walk(in Conv2dShape s, float* x, int channels, float* planes, bool toPlanes)
+    private void Walk(in Conv2dShape s, float* x, int channels, float* planes, bool toPlanes, bool accumulate)
     {
         int h = s.InHeight, w = s.InWidth, sh = _phaseRows.Length, sw = _phaseCols.Length, pw = PW;
         if (toPlanes) VectorOps.Clear(planes, (long)channels * ChannelLength);
@@ -97,7 +98,7 @@ internal sealed unsafe class ConvPlanes
                     float* p0 = planes + (long)c * ChannelLength + (a * 2) * PlaneLength + (long)yLo * pw;
                     float* u = x + ((long)c * h + yLo * sh + a - s.PadTop) * w - s.PadLeft;
                     for (int y = yLo; y < yHi; y++, p0 += pw, u += (long)sh * w)
-                        BothColumnPhases(u, s.PadLeft, w, p0, p0 + PlaneLength, pw, toPlanes, _colUsed[0], _colUsed[1]);
+                        BothColumnPhases(u, s.PadLeft, w, p0, p0 + PlaneLength, pw, toPlanes, _colUsed[0], _colUsed[1], accumulate);
                 }
                 continue;
             }
@@ -114,9 +115,11 @@ internal sealed unsafe class ConvPlanes
                         if (sw == 1)
                         {
                             if (toPlanes) VectorOps.Copy(p + lo, v + lo, hi - lo);
+                            else if (accumulate) VectorOps.Add(v + lo, p + lo, hi - lo);
                             else VectorOps.Copy(v + lo, p + lo, hi - lo);
                         }
                         else if (toPlanes) for (int q = lo; q < hi; q++) p[q] = v[q * sw];
+                        else if (accumulate) for (int q = lo; q < hi; q++) v[q * sw] += p[q];
                         else for (int q = lo; q < hi; q++) v[q * sw] = p[q];
                     }
                 }
@@ -133,10 +136,11 @@ internal sealed unsafe class ConvPlanes
 
     /// <summary>
     /// Stride 2: one padded row (padded column 0 at u; input columns are [padLeft, padLeft + w)) split
-    /// into its even and odd column phases p0, p1 of <paramref name="pw"/> columns, or merged back.
-    /// Masked loads and stores never touch the padding. Gathering skips phases no tap reads.
+    /// into its even and odd column phases p0, p1 of <paramref name="pw"/> columns, or merged back (or added
+    /// back, accumulating). Masked loads and stores never touch the padding. Gathering skips phases no tap reads.
     /// </summary>
-    private static void BothColumnPhases(float* u, int padLeft, int w, float* p0, float* p1, int pw, bool toPlanes, bool evenUsed, bool oddUsed)
+    private static void BothColumnPhases(float* u, int padLeft, int w, float* p0, float* p1, int pw, bool toPlanes, bool evenUsed, bool oddUsed,
+        bool accumulate)
     {
         for (int q = 0; q < pw; q += 16)
         {
@@ -155,8 +159,15 @@ internal sealed unsafe class ConvPlanes
             {
                 var even = lanes == 16 ? Vector512.Load(p0 + q) : Simd512.LoadPartial(p0 + q, lanes);
                 var odd = lanes == 16 ? Vector512.Load(p1 + q) : Simd512.LoadPartial(p1 + q, lanes);
-                Avx512F.MaskStore(u + r, lo, Avx512F.PermuteVar16x32x2(even, InterleaveLo, odd));
-                Avx512F.MaskStore(u + r + 16, hi, Avx512F.PermuteVar16x32x2(even, InterleaveHi, odd));
+                var first = Avx512F.PermuteVar16x32x2(even, InterleaveLo, odd);
+                var second = Avx512F.PermuteVar16x32x2(even, InterleaveHi, odd);
+                if (accumulate)
+                {
+                    first += Avx512F.MaskLoad(u + r, lo, Vector512<float>.Zero);
+                    second += Avx512F.MaskLoad(u + r + 16, hi, Vector512<float>.Zero);
+                }
+                Avx512F.MaskStore(u + r, lo, first);
+                Avx512F.MaskStore(u + r + 16, hi, second);
             }
         }
     }

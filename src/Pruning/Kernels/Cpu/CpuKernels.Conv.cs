@@ -29,10 +29,7 @@ public sealed unsafe partial class CpuKernels
     public void ConvBackwardData(in ConvDesc d, IBuffer dy, IBuffer w, IBuffer dx, bool accumulate)
     {
         var s = Shape(d);
-        var target = Span(dx, s.InputLength);
-        var result = accumulate ? Scratch(KernelScratchSlot.ConvGradient, s.InputLength) : target;
-        Conv2d.BackwardData(s, Span(dy, s.OutputLength), Span(w, s.WeightLength), result, DegreeOfParallelism);
-        if (accumulate) AddInto(target, result);
+        Conv2d.BackwardData(s, Span(dy, s.OutputLength), Span(w, s.WeightLength), Span(dx, s.InputLength), DegreeOfParallelism, accumulate);
     }
 
     public void ConvBackwardWeights(in ConvDesc d, IBuffer x, IBuffer dy, IBuffer dw, IBuffer? dbias, bool accumulate)

@@ -26,8 +26,8 @@ internal static unsafe class DepthwiseConv2d
         }
     }
 
-    /// <summary>dx[c] = sum over the group's outputs of dy[co] correlated with the flipped kernel.</summary>
-    public static void BackwardData(in Conv2dShape s, float* dy, float* w, float* dx, int n)
+    /// <summary>dx[c] (+)= sum over the group's outputs of dy[co] correlated with the flipped kernel.</summary>
+    public static void BackwardData(in Conv2dShape s, float* dy, float* w, float* dx, int n, bool accumulate)
     {
         int hw = s.InHeight * s.InWidth, ohw = s.OutHeight * s.OutWidth, taps = s.KernelHeight * s.KernelWidth;
         int padTop = (s.KernelHeight - 1) * s.DilationH - s.PadTop, padLeft = (s.KernelWidth - 1) * s.DilationW - s.PadLeft;
@@ -37,7 +37,7 @@ internal static unsafe class DepthwiseConv2d
                 int co = c * s.GroupOutChannels + k;
                 var plane = new Plane(dy + ((long)n * s.OutChannels + co) * ohw, s.OutHeight, s.OutWidth,
                     dx + ((long)n * s.InChannels + c) * hw, s.InHeight, s.InWidth);
-                Correlate(plane, s, w + (long)co * taps, flip: true, padTop, padLeft, accumulate: k > 0, 0f);
+                Correlate(plane, s, w + (long)co * taps, flip: true, padTop, padLeft, accumulate: accumulate || k > 0, 0f);
             }
     }
 
