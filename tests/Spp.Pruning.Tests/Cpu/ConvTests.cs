@@ -25,6 +25,9 @@ public sealed class ConvTests
         ["depthwise 3x3"] = Desc(2, 6, 9, 9, 6, 3, 3, pad: 1, groups: 6),
         ["depthwise s2 asymmetric"] = Desc(2, 4, 10, 11, 4, 3, 3, stride: 2, groups: 4, pads: (0, 1, 1, 0)),
         ["depthwise multiplier 2"] = Desc(2, 3, 7, 8, 6, 3, 3, pad: 1, groups: 3),
+        ["depthwise 7x7 map (flat layout)"] = Desc(3, 8, 7, 7, 8, 3, 3, pad: 1, groups: 8),
+        ["depthwise 4x5 map, multiplier 2, asymmetric pads (flat layout)"] = Desc(2, 3, 4, 5, 6, 3, 3, groups: 3, pads: (1, 0, 2, 1)),
+        ["depthwise 6x6 map, dilation 2 (flat layout)"] = Desc(2, 4, 6, 6, 4, 3, 3, pad: 2, dilation: 2, groups: 4),
         ["resnet-like 16 channels, batch 8"] = Desc(8, 16, 16, 16, 16, 3, 3, pad: 1),
         ["7x7 map, batch 19: weight gradients summed over images per pass"] = Desc(19, 12, 7, 7, 20, 3, 3, pad: 1),
     };

@@ -8,6 +8,7 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// each output row is cut into vectors, and every kernel tap adds a masked load of the shifted input row
 /// (masked lanes fall in the padding and are never read). No phase planes, no crop. Grad input is the
 /// same loop over the output gradient with the kernel flipped; grad weight is per-tap dot products.
+/// Small planes, whose rows fill few lanes, run in <see cref="FlatDepthwise"/>'s padded layout instead.
 /// </summary>
 internal static unsafe class DepthwiseConv2d
 {
@@ -17,6 +18,8 @@ internal static unsafe class DepthwiseConv2d
 
     public static void Forward(in Conv2dShape s, float* x, float* w, float* bias, float* y, int n)
     {
+        if (Vector512.IsHardwareAccelerated ? FlatOverOutputs<Vector512<float>, Simd512>(s, x, y, w, bias, n, gradWeights: false, false)
+            : FlatOverOutputs<Vector256<float>, Simd256>(s, x, y, w, bias, n, gradWeights: false, false)) return;
         int hw = s.InHeight * s.InWidth, ohw = s.OutHeight * s.OutWidth, taps = s.KernelHeight * s.KernelWidth;
         for (int co = 0; co < s.OutChannels; co++)
         {
@@ -29,6 +32,8 @@ internal static unsafe class DepthwiseConv2d
     /// <summary>dx[c] (+)= sum over the group's outputs of dy[co] correlated with the flipped kernel.</summary>
     public static void BackwardData(in Conv2dShape s, float* dy, float* w, float* dx, int n, bool accumulate)
     {
+        if (Vector512.IsHardwareAccelerated ? FlatBackwardData<Vector512<float>, Simd512>(s, dy, w, dx, n, accumulate)
+            : FlatBackwardData<Vector256<float>, Simd256>(s, dy, w, dx, n, accumulate)) return;
         int hw = s.InHeight * s.InWidth, ohw = s.OutHeight * s.OutWidth, taps = s.KernelHeight * s.KernelWidth;
         int padTop = (s.KernelHeight - 1) * s.DilationH - s.PadTop, padLeft = (s.KernelWidth - 1) * s.DilationW - s.PadLeft;
         for (int c = 0; c < s.InChannels; c++)
@@ -44,6 +49,8 @@ internal static unsafe class DepthwiseConv2d
     /// <summary>dw[co, tap] (+)= sum over positions of dy[co] times the tap-shifted input.</summary>
     public static void BackwardWeights(in Conv2dShape s, float* x, float* dy, float* dw, int n, bool accumulate)
     {
+        if (Vector512.IsHardwareAccelerated ? FlatOverOutputs<Vector512<float>, Simd512>(s, x, dy, dw, null, n, gradWeights: true, accumulate)
+            : FlatOverOutputs<Vector256<float>, Simd256>(s, x, dy, dw, null, n, gradWeights: true, accumulate)) return;
         int hw = s.InHeight * s.InWidth, ohw = s.OutHeight * s.OutWidth, taps = s.KernelHeight * s.KernelWidth;
         for (int co = 0; co < s.OutChannels; co++)
         {
@@ -52,6 +59,52 @@ internal static unsafe class DepthwiseConv2d
             if (Vector512.IsHardwareAccelerated) TapDots<Vector512<float>, Simd512>(plane, s, dw + (long)co * taps, accumulate);
             else TapDots<Vector256<float>, Simd256>(plane, s, dw + (long)co * taps, accumulate);
         }
+    }
+
+    private static FlatDepthwise.Geometry ForwardGeometry(in Conv2dShape s) =>
+        new(s.InHeight, s.InWidth, s.OutHeight, s.OutWidth, s.PadTop, s.PadLeft, s.KernelHeight, s.KernelWidth, s.DilationH, s.DilationW);
+
+    /// <summary>
+    /// Forward (y = the correlation) or grad weight (per-tap dot products with dy) of image n in the flat
+    /// layout, each output channel over its input plane, when that pays; false otherwise (nothing done).
+    /// </summary>
+    private static bool FlatOverOutputs<TV, TS>(in Conv2dShape s, float* x, float* perOutput, float* weights, float* bias, int n,
+        bool gradWeights, bool accumulate) where TV : struct where TS : struct, ISimd<TV>
+    {
+        var g = ForwardGeometry(s);
+        if (!g.Pays(TS.Count)) return false;
+        var ws = new FlatDepthwise.Workspace(g, TS.Count);
+        int hw = s.InHeight * s.InWidth, ohw = s.OutHeight * s.OutWidth, taps = s.KernelHeight * s.KernelWidth;
+        for (int co = 0; co < s.OutChannels; co++)
+        {
+            float* plane = x + ((long)n * s.InChannels + co / s.GroupOutChannels) * hw;
+            float* output = perOutput + ((long)n * s.OutChannels + co) * ohw, wc = weights + (long)co * taps;
+            if (gradWeights) FlatDepthwise.TapDots<TV, TS>(g, ws, plane, output, wc, accumulate);
+            else FlatDepthwise.Correlate<TV, TS>(g, ws, plane, output, wc, accumulate: false, bias == null ? 0f : bias[co]);
+        }
+        return true;
+    }
+
+    /// <summary>Grad input of image n in the flat layout (the output gradient correlated with the flipped kernel), when that pays.</summary>
+    private static bool FlatBackwardData<TV, TS>(in Conv2dShape s, float* dy, float* w, float* dx, int n, bool accumulate)
+        where TV : struct where TS : struct, ISimd<TV>
+    {
+        int kh = s.KernelHeight, kw = s.KernelWidth, taps = kh * kw;
+        var g = new FlatDepthwise.Geometry(s.OutHeight, s.OutWidth, s.InHeight, s.InWidth,
+            (kh - 1) * s.DilationH - s.PadTop, (kw - 1) * s.DilationW - s.PadLeft, kh, kw, s.DilationH, s.DilationW);
+        if (!g.Pays(TS.Count)) return false;
+        var ws = new FlatDepthwise.Workspace(g, TS.Count);
+        int hw = s.InHeight * s.InWidth, ohw = s.OutHeight * s.OutWidth;
+        float* flipped = stackalloc float[taps];
+        for (int c = 0; c < s.InChannels; c++)
+            for (int k = 0; k < s.GroupOutChannels; k++)
+            {
+                int co = c * s.GroupOutChannels + k;
+                for (int t = 0; t < taps; t++) flipped[t] = w[(long)co * taps + taps - 1 - t];
+                FlatDepthwise.Correlate<TV, TS>(g, ws, dy + ((long)n * s.OutChannels + co) * ohw,
+                    dx + ((long)n * s.InChannels + c) * hw, flipped, accumulate || k > 0, 0f);
+            }
+        return true;
     }
 
     /// <summary>An input-sized plane and an output-sized plane.</summary>
