@@ -23,7 +23,8 @@ public static class CpuParallel
     public static int Resolve(int degreeOfParallelism) =>
         degreeOfParallelism > 0 ? degreeOfParallelism : s_defaultDegree;
 
-    /// <summary>Runs body(0..count-1), each item once, on at most <paramref name="degree"/> threads.</summary>
+    /// <summary>Runs body(0..count-1), each item once, on at most <paramref name="degree"/> threads: the caller
+    /// and <see cref="SpinningWorkers"/>, or Parallel.For when those are taken (nested or concurrent calls).</summary>
     public static void For(int count, int degree, Action<int> body)
     {
         if (count <= 0) return;
@@ -32,6 +33,7 @@ public static class CpuParallel
             for (int i = 0; i < count; i++) body(i);
             return;
         }
+        if (SpinningWorkers.TryRun(count, degree, body)) return;
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = degree }, body);
     }
 }
