@@ -20,10 +20,14 @@ public abstract class OpKernel(Node node, TrainTensor?[] inputs, TrainTensor[] o
 
     public abstract void Backward(ExecContext ctx);
 
-    /// <summary>Whether Backward, when this kernel is the only reader of input <paramref name="input"/>,
-    /// can write that input's whole gradient instead of adding to it: it then must write it on every
-    /// backward pass, honouring <see cref="TrainTensor.GradOverwritten"/>.</summary>
+    /// <summary>Whether Backward, when it is the first to reach input <paramref name="input"/>'s gradient,
+    /// can write that gradient instead of adding to it: it then must write it on every backward pass
+    /// where <see cref="WritesGrad"/> says so.</summary>
     public virtual bool OverwritesGrad(int input) => false;
+
+    /// <summary>Backward writes input <paramref name="input"/>'s gradient outright (the graph chose this kernel
+    /// as its writer and does not zero it); otherwise it adds.</summary>
+    protected bool WritesGrad(int input) => Inputs[input] is { } t && t.GradWriter == this && t.GradWriterInput == input;
 
     /// <summary>Buffers the kernel allocated for itself (saved statistics, masks, scratch).</summary>
     public virtual IEnumerable<IBuffer> OwnedBuffers => [];

@@ -13,10 +13,13 @@ public sealed class TrainTensor(string name, int[] shape, IBuffer data)
     /// <summary>Gradient of the loss; null when not needed.</summary>
     public IBuffer? Grad { get; internal set; }
     public bool NeedsGrad => Grad is not null;
-    /// <summary>True when one kernel alone writes this gradient, and writes rather than adds to it
-    /// (<see cref="OpKernel.OverwritesGrad"/>): the graph then skips zeroing it before each backward
-    /// pass, and that kernel saves the read of the old values.</summary>
-    public bool GradOverwritten { get; internal set; }
+    /// <summary>True when the first kernel to reach this gradient in the backward pass writes it rather than
+    /// adds to it (<see cref="GradWriter"/>): the graph then skips zeroing it before each backward pass, and
+    /// that kernel saves the read of the old values; later readers add to it.</summary>
+    public bool GradOverwritten => GradWriter is not null;
+    /// <summary>The kernel, and its input, whose backward writes this gradient outright (see <see cref="OpKernel.WritesGrad"/>).</summary>
+    public OpKernel? GradWriter { get; internal set; }
+    public int GradWriterInput { get; internal set; }
 
     public override string ToString() => $"{Name}[{string.Join(",", Shape)}]";
 }

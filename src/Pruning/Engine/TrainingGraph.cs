@@ -146,20 +146,25 @@ public sealed class TrainingGraph : IDisposable
         return result;
     }
 
-    /// <summary>A value read by one kernel alone, whose backward can write its gradient outright, need
-    /// not be zeroed before backward (most activations of a CNN: a conv output read only by its BN,
-    /// a BN output read only by its activation). Graph outputs (the loss seeds them) and parameters
-    /// (read by the optimizer and the gates) are always zeroed and added to.</summary>
+    /// <summary>A value's gradient need not be zeroed before backward when its last reader in forward
+    /// order (the first to reach it in backward) can write it outright: most activations of a CNN have one
+    /// reader (a conv output read only by its BN), and a residual stream's is written by the Add of the
+    /// next block, then added to by that block's convolution. The last reader must read the value once
+    /// (with two inputs on it, which is written first would depend on the kernel). Graph outputs (the loss
+    /// seeds them) and parameters (read by the optimizer and the gates) are always zeroed and added to.</summary>
     private static void MarkOverwrittenGrads(List<OpKernel> kernels, List<Parameter> parameters, global::Spp.Graph.Graph g)
     {
-        var readers = new Dictionary<TrainTensor, (OpKernel Kernel, int Input, int Count)>();
+        var last = new Dictionary<TrainTensor, (OpKernel Kernel, int Input, int Times)>();
         foreach (var kernel in kernels)
             for (int i = 0; i < kernel.Inputs.Length; i++)
                 if (kernel.Inputs[i] is { } t)
-                    readers[t] = readers.TryGetValue(t, out var r) ? r with { Count = r.Count + 1 } : (kernel, i, 1);
+                    last[t] = last.TryGetValue(t, out var r) && r.Kernel == kernel ? r with { Times = r.Times + 1 } : (kernel, i, 1);
         var excluded = parameters.Select(p => p.Tensor.Name).Concat(g.Outputs.Select(o => o.Name)).ToHashSet();
-        foreach (var (t, r) in readers)
-            t.GradOverwritten = t.NeedsGrad && r.Count == 1 && !excluded.Contains(t.Name) && r.Kernel.OverwritesGrad(r.Input);
+        foreach (var (t, r) in last)
+        {
+            bool writes = t.NeedsGrad && r.Times == 1 && !excluded.Contains(t.Name) && r.Kernel.OverwritesGrad(r.Input);
+            (t.GradWriter, t.GradWriterInput) = writes ? (r.Kernel, r.Input) : (null, 0);
+        }
     }
 
     public void SetInput(int index, ReadOnlySpan<float> data)

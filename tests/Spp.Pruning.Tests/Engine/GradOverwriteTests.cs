@@ -5,10 +5,11 @@ using Spp.TestModels;
 
 namespace Spp.Pruning.Tests.Engine;
 
-/// <summary>Gradients of values with one reader are written outright rather than zeroed and added to
-/// (<see cref="Spp.Pruning.Engine.TrainTensor.GradOverwritten"/>): whatever a previous step left in
-/// the gradient buffers (NaN here) must not reach the parameters' gradients, and values with several
-/// readers (the residual stream) or seeded by the loss must still be summed from zero.</summary>
+/// <summary>Gradients are written outright by the first kernel to reach them in backward rather than zeroed
+/// and added to (<see cref="Spp.Pruning.Engine.TrainTensor.GradOverwritten"/>): a conv output by its BN, the
+/// residual stream by the next block's Add (its convolution then adds to it). Whatever a previous step left
+/// in the gradient buffers (NaN here) must not reach the parameters' gradients, and values seeded by the
+/// loss must still be summed from zero.</summary>
 public sealed class GradOverwriteTests
 {
     [Theory]
@@ -26,6 +27,7 @@ public sealed class GradOverwriteTests
             using var run = new EngineRun(model, batch, backend, training: true);
             var marked = run.Graph.Tensors.Values.Distinct().Where(t => t.GradOverwritten).ToList();
             Assert.NotEmpty(marked);
+            Assert.Contains(marked, t => t.GradWriter!.Node.OpType == "Add");
             Assert.DoesNotContain(run.Graph.Outputs[0], marked);
             Assert.DoesNotContain(marked, t => run.Graph.Parameter(t.Name) is not null);
             if (poison)

@@ -44,7 +44,7 @@ public sealed class ActivationKernels : IOpKernelFactory
 
         public override void Backward(ExecContext ctx)
         {
-            if (X.Grad is { } dx) ctx.K.UnaryBackward(op, a, b, X.Data, Y.Data, Y.Grad!, dx, Y.Count, accumulate: !X.GradOverwritten);
+            if (X.Grad is { } dx) ctx.K.UnaryBackward(op, a, b, X.Data, Y.Data, Y.Grad!, dx, Y.Count, accumulate: !WritesGrad(0));
         }
 
         public override bool OverwritesGrad(int input) => input == 0;

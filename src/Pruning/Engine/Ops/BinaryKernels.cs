@@ -31,7 +31,17 @@ public sealed class BinaryKernels : IOpKernelFactory
         public override void Backward(ExecContext ctx)
         {
             TrainTensor a = Inputs[0]!, b = Inputs[1]!;
-            ctx.K.BinaryBackward(op, desc, a.Data, b.Data, Outputs[0].Grad!, a.Grad, b.Grad);
+            var dy = Outputs[0].Grad!;
+            // An operand whose gradient this kernel writes outright gets dy (or -dy) copied; the other is added to.
+            if (WritesGrad(0)) ctx.K.Unary(UnaryOp.Identity, 0f, 0f, dy, a.Grad!, a.Count);
+            if (WritesGrad(1)) ctx.K.Unary(op == BinaryOp.Add ? UnaryOp.Identity : UnaryOp.Neg, 0f, 0f, dy, b.Grad!, b.Count);
+            var da = WritesGrad(0) ? null : a.Grad;
+            var db = WritesGrad(1) ? null : b.Grad;
+            if (da is not null || db is not null) ctx.K.BinaryBackward(op, desc, a.Data, b.Data, dy, da, db);
         }
+
+        /// <summary>Add and Sub pass dy (or -dy) through to an operand of the output's shape: that gradient can be written.</summary>
+        public override bool OverwritesGrad(int input) =>
+            op is BinaryOp.Add or BinaryOp.Sub && Inputs[input]!.Shape.AsSpan().SequenceEqual(Outputs[0].Shape);
     }
 }

@@ -47,7 +47,7 @@ public sealed class ConvKernels : IOpKernelFactory
             TrainTensor x = Inputs[0]!, w = Inputs[1]!;
             var b = Inputs.ElementAtOrDefault(2);
             var dy = Outputs[0].Grad!;
-            if (x.Grad is { } dx) ctx.K.ConvBackwardData(d, dy, w.Data, dx, accumulate: !x.GradOverwritten);
+            if (x.Grad is { } dx) ctx.K.ConvBackwardData(d, dy, w.Data, dx, accumulate: !WritesGrad(0));
             if (w.Grad is { } dw) ctx.K.ConvBackwardWeights(d, x.Data, dy, dw, b?.Grad, accumulate: true);
             else if (b?.Grad is { } db) ChannelSum(ctx.K, Outputs[0].Shape, dy, db);
         }

@@ -92,7 +92,7 @@ public sealed class NormalizationKernels : IOpKernelFactory
                 // The fused rule writes all three; gradients of constant scale or bias go to scratch.
                 if (gamma.Grad is null) k.Fill(s.V[0], 0, 0, d.C);
                 if (beta.Grad is null) k.Fill(s.V[1], 0, 0, d.C);
-                k.BatchNormBackward(d, X.Data, dy, gamma.Data, _saveMean, _saveInvStd, dx, gamma.Grad ?? s.V[0], beta.Grad ?? s.V[1], accumulate: !X.GradOverwritten);
+                k.BatchNormBackward(d, X.Data, dy, gamma.Data, _saveMean, _saveInvStd, dx, gamma.Grad ?? s.V[0], beta.Grad ?? s.V[1], accumulate: !WritesGrad(0));
                 return;
             }
             IBuffer mean = _saveMean, invStd = _saveInvStd;
@@ -108,7 +108,7 @@ public sealed class NormalizationKernels : IOpKernelFactory
             {
                 // dx += dy * gamma * invStd, per channel (onto zeros when this kernel owns dx).
                 int[] full = [d.N, d.C, d.Spatial], vec = [d.C];
-                if (X.GradOverwritten) k.Fill(dxEval, 0, 0, X.Count);
+                if (WritesGrad(0)) k.Fill(dxEval, 0, 0, X.Count);
                 k.Binary(BinaryOp.Mul, new BroadcastDesc(vec, vec, vec), gamma.Data, invStd, s.V[0]);
                 k.BinaryBackward(BinaryOp.Mul, new BroadcastDesc(full, full, [1, d.C, 1]), X.Data, s.V[0], dy, dxEval, null);
             }
