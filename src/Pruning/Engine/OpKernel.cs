@@ -29,6 +29,14 @@ public abstract class OpKernel(Node node, TrainTensor?[] inputs, TrainTensor[] o
     /// as its writer and does not zero it); otherwise it adds.</summary>
     protected bool WritesGrad(int input) => Inputs[input] is { } t && t.GradWriter == this && t.GradWriterInput == input;
 
+    /// <summary>Whether Backward reads the values of output 0 (then they must survive until it runs). Kernels
+    /// that need only their inputs say no, so an activation after them may overwrite that output.</summary>
+    public virtual bool BackwardReadsOutput => true;
+
+    /// <summary>Whether Forward may write output 0 over input 0 and Backward input 0's gradient over output 0's:
+    /// an element-wise op whose slope its output alone determines (ReLU: y &gt; 0 exactly where x &gt; 0).</summary>
+    public virtual bool CanRunInPlace => false;
+
     /// <summary>Buffers the kernel allocated for itself (saved statistics, masks, scratch).</summary>
     public virtual IEnumerable<IBuffer> OwnedBuffers => [];
 }

@@ -136,6 +136,7 @@ public sealed class TrainingGraph : IDisposable
         }
         IBuffer Own(IBuffer b) { owned.Add(b); return b; }
         MarkOverwrittenGrads(kernels, parameters, g);
+        ShareInPlaceBuffers(kernels, g, owned);
 
         var graphInputs = g.RealInputs.Select(i => tensors.TryGetValue(i.Name, out var t) ? t : tensors[i.Name] = Value(i.Name)).ToList();
         var graphOutputs = g.Outputs.Select(o => tensors.TryGetValue(o.Name, out var t) ? t
@@ -164,6 +165,47 @@ public sealed class TrainingGraph : IDisposable
         {
             bool writes = t.NeedsGrad && r.Times == 1 && !excluded.Contains(t.Name) && r.Kernel.OverwritesGrad(r.Input);
             (t.GradWriter, t.GradWriterInput) = writes ? (r.Kernel, r.Input) : (null, 0);
+        }
+    }
+
+    /// <summary>
+    /// An activation that can run in place (<see cref="OpKernel.CanRunInPlace"/>: ReLU, Clip) shares its
+    /// input's buffer when it is that value's only reader and the value's producer does not read it back in
+    /// backward (a conv, BN or Add output); their gradients then share one buffer too, the activation writing
+    /// its input's gradient over its output's (it must be that gradient's writer). A CNN keeps one
+    /// activation-sized buffer less per pair, and the activation no longer streams into a second one.
+    /// </summary>
+    private static void ShareInPlaceBuffers(List<OpKernel> kernels, global::Spp.Graph.Graph g, List<IBuffer> owned)
+    {
+        var readers = new Dictionary<TrainTensor, int>();
+        var producers = new Dictionary<TrainTensor, OpKernel>();
+        foreach (var kernel in kernels)
+        {
+            foreach (var t in kernel.Inputs) if (t is not null) readers[t] = readers.GetValueOrDefault(t) + 1;
+            if (kernel.Outputs.Length > 0) producers[kernel.Outputs[0]] = kernel;
+        }
+        var outputs = g.Outputs.Select(o => o.Name).ToHashSet();
+        foreach (var kernel in kernels)
+        {
+            if (!kernel.CanRunInPlace || kernel.Inputs[0] is not { } x) continue;
+            var y = kernel.Outputs[0];
+            bool shares = x.Count == y.Count && readers[x] == 1 && !outputs.Contains(x.Name)
+                && producers.TryGetValue(x, out var producer) && !producer.BackwardReadsOutput
+                && x.NeedsGrad == y.NeedsGrad && (!x.NeedsGrad || x.GradWriter == kernel);
+            if (!shares) continue;
+            Release(y.Data);
+            y.Data = x.Data;
+            if (y.Grad is { } grad)
+            {
+                Release(grad);
+                y.Grad = x.Grad;
+            }
+        }
+
+        void Release(IBuffer b)
+        {
+            owned.Remove(b);
+            b.Dispose();
         }
     }
 

@@ -40,6 +40,9 @@ public sealed class BinaryKernels : IOpKernelFactory
             if (da is not null || db is not null) ctx.K.BinaryBackward(op, desc, a.Data, b.Data, dy, da, db);
         }
 
+        /// <summary>Add and Sub read neither operand nor the output in backward.</summary>
+        public override bool BackwardReadsOutput => op is not (BinaryOp.Add or BinaryOp.Sub);
+
         /// <summary>Add and Sub pass dy (or -dy) through to an operand of the output's shape: that gradient can be written.</summary>
         public override bool OverwritesGrad(int input) =>
             op is BinaryOp.Add or BinaryOp.Sub && Inputs[input]!.Shape.AsSpan().SequenceEqual(Outputs[0].Shape);

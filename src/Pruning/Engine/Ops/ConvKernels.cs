@@ -40,6 +40,8 @@ public sealed class ConvKernels : IOpKernelFactory
     {
         public override bool OverwritesGrad(int input) => input == 0;
 
+        public override bool BackwardReadsOutput => false;
+
         public override void Forward(ExecContext ctx) => ctx.K.ConvForward(d, Inputs[0]!.Data, Inputs[1]!.Data, Inputs.ElementAtOrDefault(2)?.Data, Outputs[0].Data);
 
         public override void Backward(ExecContext ctx)

@@ -69,6 +69,8 @@ public sealed class NormalizationKernels : IOpKernelFactory
 
         public override bool OverwritesGrad(int input) => input == 0;
 
+        public override bool BackwardReadsOutput => false;
+
         private TrainTensor X => Inputs[0]!;
 
         public override void Forward(ExecContext ctx)
