@@ -23,6 +23,8 @@ public sealed class PoolTests
         ["windows on padding only"] = Desc(5, 5, 2, 2, (2, 2, 0, 0)),
         ["dilation 2"] = Desc(11, 10, 3, 1, (1, 1, 1, 1), dilation: 2),
         ["3x3 s1 p1"] = Desc(16, 16, 3, 1, (1, 1, 1, 1)),
+        ["global, 7x7"] = Desc(7, 7, 7, 1, (0, 0, 0, 0)),
+        ["global, 13x13"] = Desc(13, 13, 13, 1, (0, 0, 0, 0)),
     };
 
     public static TheoryData<string, PoolKind, bool> Cases()

@@ -7,7 +7,8 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// in output order, so overlapping windows add up in a fixed order. Windows are small, so the loops are
 /// scalar. Max pooling records per output the winning input's index in its plane (ih * W + iw), -1 for a
 /// window over padding only; the first maximum in window order wins, as in the reference. The usual
-/// 2x2 stride-2 max pooling without padding has its own vectorized loop (<see cref="MaxPool2x2"/>).
+/// 2x2 stride-2 max pooling without padding has its own vectorized loop (<see cref="MaxPool2x2"/>), and
+/// global average pooling vector sums.
 /// </summary>
 public sealed unsafe partial class CpuKernels
 {
@@ -19,11 +20,19 @@ public sealed unsafe partial class CpuKernels
         ForPlanes(d, (s, e) =>
         {
             for (long nc = s; nc < e; nc++)
-                if (MaxPool2x2.Applies(desc))
+                if (IsWholePlaneAverage(desc))
+                    ((float*)yp)[nc] = VectorOps.Sum((float*)xp + nc * plane, (int)plane) / plane;
+                else if (MaxPool2x2.Applies(desc))
                     MaxPool2x2.Plane(desc, (float*)xp + nc * plane, (float*)yp + nc * outPlane, ap == 0 ? null : (float*)ap + nc * outPlane);
                 else PoolPlane(desc, (float*)xp + nc * plane, (float*)yp + nc * outPlane, ap == 0 ? null : (float*)ap + nc * outPlane);
         });
     }
+
+    /// <summary>Global average pooling (one unpadded window over the plane): a vector sum forward, a vector
+    /// add of dy / plane backward, where the window loops ran scalar over bounds they did not need.</summary>
+    private static bool IsWholePlaneAverage(in PoolDesc d) =>
+        d.Kind == PoolKind.Average && d.OutH == 1 && d.OutW == 1 && d.Kh == d.H && d.Kw == d.W
+        && d.DilationH == 1 && d.DilationW == 1 && d.PadTop == 0 && d.PadLeft == 0 && d.PadBottom == 0 && d.PadRight == 0;
 
     private static void PoolPlane(in PoolDesc d, float* x, float* y, float* argmax)
     {
@@ -65,7 +74,8 @@ public sealed unsafe partial class CpuKernels
             for (long nc = s; nc < e; nc++)
             {
                 float* g = (float*)dyp + nc * outPlane, t = (float*)dxp + nc * plane;
-                if (desc.Kind == PoolKind.Max) MaxPoolPlaneBackward(g, (float*)ap + nc * outPlane, t, outPlane, plane);
+                if (IsWholePlaneAverage(desc)) VectorOps.AddScalar(t, g[0] / plane, (int)plane);
+                else if (desc.Kind == PoolKind.Max) MaxPoolPlaneBackward(g, (float*)ap + nc * outPlane, t, outPlane, plane);
                 else AveragePoolPlaneBackward(desc, g, t);
             }
         });
