@@ -21,18 +21,28 @@ public sealed unsafe partial class CpuKernels
         {
             for (long nc = s; nc < e; nc++)
                 if (IsWholePlaneAverage(desc))
-                    ((float*)yp)[nc] = VectorOps.Sum((float*)xp + nc * plane, (int)plane) / plane;
+                    ((float*)yp)[nc] = PlaneMean((float*)xp + nc * plane, plane);
                 else if (MaxPool2x2.Applies(desc))
                     MaxPool2x2.Plane(desc, (float*)xp + nc * plane, (float*)yp + nc * outPlane, ap == 0 ? null : (float*)ap + nc * outPlane);
                 else PoolPlane(desc, (float*)xp + nc * plane, (float*)yp + nc * outPlane, ap == 0 ? null : (float*)ap + nc * outPlane);
         });
     }
 
-    /// <summary>Global average pooling (one unpadded window over the plane): a vector sum forward, a vector
-    /// add of dy / plane backward, where the window loops ran scalar over bounds they did not need.</summary>
+    /// <summary>Global average pooling (one unpadded window over the plane): a plain sum forward, a vector
+    /// add of dy / plane backward, where the window loops spent their time on bounds they did not need.</summary>
     private static bool IsWholePlaneAverage(in PoolDesc d) =>
         d.Kind == PoolKind.Average && d.OutH == 1 && d.OutW == 1 && d.Kh == d.H && d.Kw == d.W
         && d.DilationH == 1 && d.DilationW == 1 && d.PadTop == 0 && d.PadLeft == 0 && d.PadBottom == 0 && d.PadRight == 0;
+
+    /// <summary>The window loop's sum in its order (one float chain), so results stay bitwise those of the
+    /// window loop: a vector sum rounds differently, enough to move gradients that are zero up to rounding
+    /// (a bias before BN) past the float32-resolution bounds of the PyTorch-parity tests.</summary>
+    private static float PlaneMean(float* x, long n)
+    {
+        float sum = 0;
+        for (long i = 0; i < n; i++) sum += x[i];
+        return sum / n;
+    }
 
     private static void PoolPlane(in PoolDesc d, float* x, float* y, float* argmax)
     {
