@@ -57,6 +57,9 @@ public sealed partial class IlgpuKernels : IKernels
     public void Download(IBuffer source, Span<float> destination, long offset = 0)
     {
         if (destination.IsEmpty) return;
+        // Kernels queued before must have finished writing the source: the copy's own synchronisation is
+        // not enough on the CPU accelerator (finite-difference checks read half-written outputs under load).
+        Accelerator.Synchronize();
         Buffer(source).Memory.View.SubView(offset, destination.Length)
             .CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
     }
