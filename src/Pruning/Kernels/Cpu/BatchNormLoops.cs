@@ -12,29 +12,48 @@ internal readonly record struct ChannelRuns(long First, long Step, int Runs, int
 /// </summary>
 internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS : struct, ISimdMath<TV>
 {
-    private const int Block = 4096;
+    /// <summary>Floats in a block of a run. A run no longer than this is one block, so its partial sums can be
+    /// taken plane by plane in memory order and merged per channel afterwards (<see cref="BlockMoments"/>,
+    /// <see cref="BlockGradientSums"/>) with the same result as the channel-by-channel loops.</summary>
+    public const int Block = 4096;
 
     /// <summary>(mean, sum of squared deviations from it) in one pass over memory: each block (L1-sized) is
     /// summed, then its squared deviations from its own mean taken while it is in cache, and the blocks
     /// are merged in order with Chan et al.'s update (no E[x^2] - mean^2 cancellation anywhere).</summary>
     public static (double Mean, double SquaredDeviation) Moments(float* x, in ChannelRuns c)
     {
-        double mean = 0, m2 = 0;
-        long seen = 0;
+        var merged = new MomentsMerge();
         for (int n = 0; n < c.Runs; n++)
             for (int i = 0; i < c.Length; i += Block)
             {
-                float* p = x + c.First + n * c.Step + i;
                 int len = Math.Min(Block, c.Length - i);
-                double blockMean = VectorOps.Sum(p, len) / (double)len;
-                double blockM2 = SquaredDeviation(p, len, (float)blockMean);
-                long total = seen + len;
-                double delta = blockMean - mean;
-                mean += delta * len / total;
-                m2 += blockM2 + delta * delta * seen * len / total;
-                seen = total;
+                var (blockMean, blockM2) = BlockMoments(x + c.First + n * c.Step + i, len);
+                merged.Add(blockMean, blockM2, len);
             }
-        return (mean, m2);
+        return (merged.Mean, merged.M2);
+    }
+
+    /// <summary>One block's mean and sum of squared deviations from it.</summary>
+    public static (double Mean, double M2) BlockMoments(float* p, int length)
+    {
+        double mean = VectorOps.Sum(p, length) / (double)length;
+        return (mean, SquaredDeviation(p, length, (float)mean));
+    }
+
+    /// <summary>Chan et al.'s running merge of block moments, in the order blocks are added.</summary>
+    public struct MomentsMerge
+    {
+        public double Mean, M2;
+        private long _seen;
+
+        public void Add(double blockMean, double blockM2, int length)
+        {
+            long total = _seen + length;
+            double delta = blockMean - Mean;
+            Mean += delta * length / total;
+            M2 += blockM2 + delta * delta * _seen * length / total;
+            _seen = total;
+        }
     }
 
     /// <summary>Sum of (x - mean)^2 over one block: two FMA chains over full vectors, then the tail.</summary>
@@ -71,31 +90,37 @@ internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS :
     /// it is the bias gradient, zero in exact arithmetic when a shift-invariant layer follows.</summary>
     public static (double Dy, double DyCentered) GradientSums(float* x, float* dy, in ChannelRuns c, float mean)
     {
-        TV m = TS.Splat(mean);
         double sdy = 0, sdyx = 0;
         for (int n = 0; n < c.Runs; n++)
         {
             float* xr = x + c.First + n * c.Step, gr = dy + c.First + n * c.Step;
             for (int b = 0; b < c.Length; b += Block)
             {
-                TV p0 = TS.Zero, p1 = TS.Zero;
-                int end = Math.Min(c.Length, b + Block), i = b;
-                for (; i <= end - 2 * TS.Count; i += 2 * TS.Count)
-                {
-                    p0 = TS.Fma(TS.Load(gr + i), TS.Sub(TS.Load(xr + i), m), p0);
-                    p1 = TS.Fma(TS.Load(gr + i + TS.Count), TS.Sub(TS.Load(xr + i + TS.Count), m), p1);
-                }
-                // Masked lanes of dy are 0, so they add 0.
-                for (; i < end; i += TS.Count)
-                {
-                    int count = Math.Min(TS.Count, end - i);
-                    p0 = TS.Fma(Load(gr + i, count), TS.Sub(Load(xr + i, count), m), p0);
-                }
-                sdy += WideSum.Sum(gr + b, end - b);
-                sdyx += TS.Sum(TS.Add(p0, p1));
+                var (blockDy, blockDyCentered) = BlockGradientSums(xr + b, gr + b, Math.Min(Block, c.Length - b), mean);
+                sdy += blockDy;
+                sdyx += blockDyCentered;
             }
         }
         return (sdy, sdyx);
+    }
+
+    /// <summary>One block's (sum of dy, sum of dy * (x - mean)).</summary>
+    public static (double Dy, double DyCentered) BlockGradientSums(float* xr, float* gr, int length, float mean)
+    {
+        TV m = TS.Splat(mean), p0 = TS.Zero, p1 = TS.Zero;
+        int i = 0;
+        for (; i <= length - 2 * TS.Count; i += 2 * TS.Count)
+        {
+            p0 = TS.Fma(TS.Load(gr + i), TS.Sub(TS.Load(xr + i), m), p0);
+            p1 = TS.Fma(TS.Load(gr + i + TS.Count), TS.Sub(TS.Load(xr + i + TS.Count), m), p1);
+        }
+        // Masked lanes of dy are 0, so they add 0.
+        for (; i < length; i += TS.Count)
+        {
+            int count = Math.Min(TS.Count, length - i);
+            p0 = TS.Fma(Load(gr + i, count), TS.Sub(Load(xr + i, count), m), p0);
+        }
+        return (WideSum.Sum(gr, length), TS.Sum(TS.Add(p0, p1)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

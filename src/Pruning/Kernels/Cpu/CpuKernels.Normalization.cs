@@ -7,7 +7,10 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// Batch normalization in two sweeps: per-channel statistics, parallel over channels (each channel's sums are
 /// one thread's, in a fixed order), into per-channel coefficients; then the element-wise pass in memory
 /// order, parallel over (n, c) planes, each plane with its channel's coefficients (a plane-order sweep
-/// streams better than a channel's runs, which are Spatial floats apart by C * Spatial).
+/// streams better than a channel's runs, which are Spatial floats apart by C * Spatial). When a plane is
+/// one block of the statistics (small maps, whose short runs a channel-order walk reads at memory latency),
+/// the statistics' partial sums are taken plane by plane in memory order too and merged per channel in
+/// image order: the same sums in the same order, so the same results.
 /// </summary>
 public sealed unsafe partial class CpuKernels
 {
@@ -34,13 +37,14 @@ public sealed unsafe partial class CpuKernels
         long m = (long)d.N * d.Spatial;
         // Per channel: mean, scale, shift.
         float* coefficients = _scratch.Get(KernelScratchSlot.BatchNormCoefficients, 3L * d.C);
+        double* planeSums = training && PlaneOrderStatistics(d) ? PlaneMoments<TV, TS>(d, p.X) : null;
         ForChannels(d, c =>
         {
             var ch = ChannelOf(d, c);
             double mean, invStd;
             if (training)
             {
-                (mean, double ss) = BatchNormLoops<TV, TS>.Moments(p.X, ch);
+                (mean, double ss) = planeSums != null ? MergeMoments(d, planeSums, c) : BatchNormLoops<TV, TS>.Moments(p.X, ch);
                 invStd = 1 / Math.Sqrt(ss / m + d.Epsilon);
                 p.SaveMean[c] = (float)mean;
                 p.SaveInvStd[c] = (float)invStd;
@@ -87,12 +91,13 @@ public sealed unsafe partial class CpuKernels
         long m = (long)d.N * d.Spatial;
         // Per channel, in double: a, b, k, mean.
         double* coefficients = (double*)_scratch.Get(KernelScratchSlot.BatchNormCoefficients, 8L * d.C);
+        double* planeSums = PlaneOrderStatistics(d) ? PlaneGradientSums<TV, TD, TS>(d, p) : null;
         ForChannels(d, c =>
         {
             var ch = ChannelOf(d, c);
             float mean = p.SaveMean[c];
             double invStd = p.SaveInvStd[c], g = p.Gamma[c];
-            var (sdy, sdyCentered) = BatchNormLoops<TV, TS>.GradientSums(p.X, p.Dy, ch, mean);
+            var (sdy, sdyCentered) = planeSums != null ? MergeGradientSums(d, planeSums, c) : BatchNormLoops<TV, TS>.GradientSums(p.X, p.Dy, ch, mean);
             double sdyx = sdyCentered * invStd;
             p.DGamma[c] = (float)(p.DGamma[c] + sdyx);
             p.DBeta[c] = (float)(p.DBeta[c] + sdy);
@@ -107,6 +112,64 @@ public sealed unsafe partial class CpuKernels
             WideLoops<TV, TD, TS>.BatchNormInputGradient(p.X + at, p.Dy + at, p.Dx + at, d.Spatial, coefficients[3 * d.C + c],
                 coefficients[c], coefficients[d.C + c], coefficients[2 * d.C + c], accumulate);
         });
+    }
+
+    /// <summary>Each (n, c) plane is one block of the statistics, and there are several images to merge.</summary>
+    private static bool PlaneOrderStatistics(in BatchNormDesc d) => d.Spatial <= BatchNormLoops<Vector256<float>, Simd256>.Block && d.N > 1;
+
+    /// <summary>Per plane, in memory order: (block mean, block sum of squared deviations), two doubles at 2 * plane.</summary>
+    private double* PlaneMoments<TV, TS>(in BatchNormDesc d, float* x) where TV : struct where TS : struct, ISimdMath<TV>
+    {
+        double* sums = (double*)_scratch.Get(KernelScratchSlot.BatchNormPlaneSums, 4L * d.N * d.C);
+        nint xp = (nint)x, sp = (nint)sums;
+        int spatial = d.Spatial;
+        ForPlanes(d, (plane, _) =>
+        {
+            var (mean, m2) = BatchNormLoops<TV, TS>.BlockMoments((float*)xp + plane * spatial, spatial);
+            ((double*)sp)[2 * plane] = mean;
+            ((double*)sp)[2 * plane + 1] = m2;
+        });
+        return sums;
+    }
+
+    private static (double Mean, double M2) MergeMoments(in BatchNormDesc d, double* sums, int c)
+    {
+        var merged = new BatchNormLoops<Vector256<float>, Simd256>.MomentsMerge();
+        for (int n = 0; n < d.N; n++)
+        {
+            long plane = (long)n * d.C + c;
+            merged.Add(sums[2 * plane], sums[2 * plane + 1], d.Spatial);
+        }
+        return (merged.Mean, merged.M2);
+    }
+
+    /// <summary>Per plane, in memory order: (sum of dy, sum of dy * (x - mean)), two doubles at 2 * plane.</summary>
+    private double* PlaneGradientSums<TV, TD, TS>(in BatchNormDesc d, BatchNormGradients p)
+        where TV : struct where TD : struct where TS : struct, IWideSimd<TV, TD>
+    {
+        double* sums = (double*)_scratch.Get(KernelScratchSlot.BatchNormPlaneSums, 4L * d.N * d.C);
+        nint sp = (nint)sums;
+        int spatial = d.Spatial;
+        ForPlanes(d, (plane, c) =>
+        {
+            long at = plane * spatial;
+            var (dy, dyCentered) = BatchNormLoops<TV, TS>.BlockGradientSums(p.X + at, p.Dy + at, spatial, p.SaveMean[c]);
+            ((double*)sp)[2 * plane] = dy;
+            ((double*)sp)[2 * plane + 1] = dyCentered;
+        });
+        return sums;
+    }
+
+    private static (double Dy, double DyCentered) MergeGradientSums(in BatchNormDesc d, double* sums, int c)
+    {
+        double dy = 0, dyCentered = 0;
+        for (int n = 0; n < d.N; n++)
+        {
+            long plane = (long)n * d.C + c;
+            dy += sums[2 * plane];
+            dyCentered += sums[2 * plane + 1];
+        }
+        return (dy, dyCentered);
     }
 
     private static ChannelRuns ChannelOf(in BatchNormDesc d, int c) =>

@@ -10,6 +10,8 @@ internal enum KernelScratchSlot
     ConvGradient,
     /// <summary>Batch normalization's per-channel coefficients between its statistics and element-wise sweeps.</summary>
     BatchNormCoefficients,
+    /// <summary>Batch normalization's per-plane partial statistics, merged per channel afterwards.</summary>
+    BatchNormPlaneSums,
 }
 
 /// <summary>
