@@ -147,6 +147,9 @@ public static unsafe class Conv2d
 
     private static float* Scratch(ScratchSlot slot, long length) => ThreadScratch.Get(slot, length);
 
+    /// <summary>Floats past the planes a GEMM may read when its columns are rounded up to whole panels.</summary>
+    private const int PanelSlack = 64;
+
     /// <summary>Room for PatchSize + GroupOutChannels row pointers.</summary>
     private static float** RowTable(in Conv2dShape s) =>
         (float**)Scratch(ScratchSlot.ConvRows, 2L * (s.PatchSize + s.GroupOutChannels));
@@ -209,7 +212,8 @@ public static unsafe class Conv2d
             cp.FillRows(s, xg, s.GroupInChannels, rows);
             return;
         }
-        float* planes = Scratch(ScratchSlot.ConvPlanes, (long)s.GroupInChannels * cp.ChannelLength);
+        // Slack past the last plane: a forward GEMM reads its rows up to a whole column panel (UnraggedColumns).
+        float* planes = Scratch(ScratchSlot.ConvPlanes, (long)s.GroupInChannels * cp.ChannelLength + PanelSlack);
         cp.Gather(s, xg, s.GroupInChannels, planes);
         cp.FillRows(s, planes, s.GroupInChannels, rows);
     }
@@ -231,17 +235,20 @@ public static unsafe class Conv2d
             return;
         }
         int m = s.GroupOutChannels, k = s.PatchSize, cols = cp.Columns;
+        // Into scratch (not the output itself), the GEMM may compute junk columns up to a whole panel: its rows
+        // are runs of the planes, which have slack after them.
+        int width = cp.OutputIsExtended || IsDepthwise(s) ? cols : Sgemm.UnraggedColumns(cols);
         float** rows = RowTable(s);
         for (int g = 0; g < s.Groups; g++)
         {
             float* yg = OutputGroup(s, y, n, g), wg = w + (long)g * m * k;
             PatchRows(s, cp, InputGroup(s, x, n, g), rows);
-            float* ext = cp.OutputIsExtended ? yg : Scratch(ScratchSlot.ConvExtended, (long)m * cols);
+            float* ext = cp.OutputIsExtended ? yg : Scratch(ScratchSlot.ConvExtended, (long)m * width);
             if (IsDepthwise(s))
                 for (int co = 0; co < m; co++) VectorOps.WeightedRowSum(ext + (long)co * cols, rows, wg + (long)co * k, k, cols);
             else
-                Sgemm.MultiplyRows(false, m, cols, k, 1f, wg, k, packed.Group(g), rows, 0f, ext, cols, threads);
-            cp.CropOutput(s, ext, m, bias == null ? null : bias + g * m, yg);
+                Sgemm.MultiplyRows(false, m, width, k, 1f, wg, k, packed.Group(g), rows, 0f, ext, width, threads);
+            cp.CropOutput(s, ext, m, bias == null ? null : bias + g * m, yg, width);
         }
     }
 

@@ -191,16 +191,18 @@ internal sealed unsafe class ConvPlanes
         }
     }
 
-    /// <summary>y[r] = crop(ext[r]) (+ bias[r] when bias is not null) for <paramref name="count"/> rows.</summary>
-    public void CropOutput(in Conv2dShape s, float* ext, int count, float* bias, float* y)
+    /// <summary>y[r] = crop(ext[r]) (+ bias[r] when bias is not null) for <paramref name="count"/> rows, row r of
+    /// ext at ext + r * <paramref name="extStride"/> (Columns when 0).</summary>
+    public void CropOutput(in Conv2dShape s, float* ext, int count, float* bias, float* y, int extStride = 0)
     {
         int ow = s.OutWidth, oh = s.OutHeight;
+        long stride = extStride > 0 ? extStride : Columns;
         for (int r = 0; r < count; r++)
         {
             float* dst = y + (long)r * oh * ow;
             if (!OutputIsExtended)
                 for (int o = 0; o < oh; o++)
-                    VectorOps.Copy(dst + (long)o * ow, ext + (long)r * Columns + (long)o * PW, ow);
+                    VectorOps.Copy(dst + (long)o * ow, ext + r * stride + (long)o * PW, ow);
             if (bias != null) VectorOps.AddScalar(dst, bias[r], oh * ow);
         }
     }

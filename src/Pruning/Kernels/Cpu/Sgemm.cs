@@ -129,6 +129,22 @@ public static unsafe class Sgemm
     /// </summary>
     private static bool NarrowPanels(int n) => n < 1024 && (n + 31) / 32 * 32 < (n + 47) / 48 * 48;
 
+    /// <summary>
+    /// n rounded up to whole column panels of the kernel that n would run (the rounded width runs the same
+    /// kernel): a caller whose B rows and C rows may be read and written past n (junk columns) passes this
+    /// instead, so no ragged last panel is packed and merged through scratch for every row panel.
+    /// </summary>
+    internal static int UnraggedColumns(int n)
+    {
+        int nr = Resolve(SgemmKernel.Auto) switch
+        {
+            SgemmKernel.Vector512 => NarrowPanels(n) ? 32 : 48,
+            SgemmKernel.Vector256 => Vector256Kernel.NR,
+            _ => ScalarKernel.NR,
+        };
+        return (n + nr - 1) / nr * nr;
+    }
+
     private static int MicroKernelRows(SgemmKernel kind) => kind switch
     {
         SgemmKernel.Vector512 => Vector512Kernel<ThreeVectors>.MR,
