@@ -30,6 +30,8 @@ public sealed class ConvTests
         ["depthwise 6x6 map, dilation 2 (flat layout)"] = Desc(2, 4, 6, 6, 4, 3, 3, pad: 2, dilation: 2, groups: 4),
         ["resnet-like 16 channels, batch 8"] = Desc(8, 16, 16, 16, 16, 3, 3, pad: 1),
         ["7x7 map, batch 19: weight gradients summed over images per pass"] = Desc(19, 12, 7, 7, 20, 3, 3, pad: 1),
+        ["groups 2 of 8, dilation 2, asymmetric pads: grad input as a forward conv"] = Desc(2, 16, 9, 8, 12, 3, 3, groups: 2, dilation: 2, pads: (2, 1, 0, 2)),
+        ["5x3 kernel, 8 channels: grad input as a forward conv"] = Desc(2, 8, 7, 9, 10, 5, 3, pads: (2, 1, 1, 0)),
     };
 
     public static TheoryData<string, bool> Names() => Theories.WithFlag(Cases.Keys);

@@ -19,9 +19,9 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// </summary>
 public static unsafe class Conv2d
 {
-    /// <summary>output = conv(input, weight) + bias.</summary>
+    /// <summary>output = conv(input, weight) + bias, or with <paramref name="accumulate"/> output += it.</summary>
     public static void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> bias, Span<float> output, int degreeOfParallelism = 0)
+        ReadOnlySpan<float> bias, Span<float> output, int degreeOfParallelism = 0, bool accumulate = false)
     {
         var s = shape;
         Check(s, input.Length, s.InputLength, nameof(input));
@@ -37,7 +37,7 @@ public static unsafe class Conv2d
             var pk = packed;
             int inner = s.Batch >= dop ? 1 : dop;
             var cp = new ConvPlanes(s);
-            CpuParallel.For(s.Batch, dop, n => ForwardImage(s, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, n, inner));
+            CpuParallel.For(s.Batch, dop, n => ForwardImage(s, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, n, inner, accumulate));
         }
     }
 
@@ -54,6 +54,22 @@ public static unsafe class Conv2d
         Check(s, weight.Length, s.WeightLength, nameof(weight));
         Check(s, gradInput.Length, s.InputLength, nameof(gradInput));
         if (s.Batch == 0) return;
+        if (AsForwardConvolution(s) is { } transposed)
+        {
+            // dX = dY correlated with the flipped, transposed kernel: a stride-1 forward convolution, whose GEMM
+            // (k = Cout/g * taps deep) runs faster than W^T * dY (k = Cout/g, shallow for narrow layers).
+            var flipped = ArrayPool<float>.Shared.Rent(checked((int)s.WeightLength));
+            try
+            {
+                FlipTransposed(s, weight, flipped);
+                Forward(transposed, gradOutput, flipped.AsSpan(0, (int)s.WeightLength), default, gradInput, degreeOfParallelism, accumulate);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(flipped);
+            }
+            return;
+        }
         int dop = CpuParallel.Resolve(degreeOfParallelism);
         fixed (float* pdy = gradOutput, pw = weight, pdx = gradInput)
         {
@@ -127,6 +143,37 @@ public static unsafe class Conv2d
                 if (partials != null) ArrayPool<float>.Shared.Return(partials);
             }
         }
+    }
+
+    /// <summary>
+    /// The forward convolution whose output is this one's grad input, for stride-1, non-1x1 convolutions
+    /// with at least 8 input channels per group (the rows of its GEMM; fewer ran slower) and padding at most
+    /// the dilated kernel's reach (so the complementary padding is not negative); null otherwise. It maps
+    /// dY (Cout channels, OH x OW) to dX (Cin channels, H x W).
+    /// </summary>
+    private static Conv2dShape? AsForwardConvolution(in Conv2dShape s)
+    {
+        if (s.StrideH != 1 || s.StrideW != 1 || s.GroupInChannels < 8 || s.KernelHeight == 1 && s.KernelWidth == 1) return null;
+        int reachH = (s.KernelHeight - 1) * s.DilationH, reachW = (s.KernelWidth - 1) * s.DilationW;
+        if (s.PadTop > reachH || s.PadBottom > reachH || s.PadLeft > reachW || s.PadRight > reachW) return null;
+        return new Conv2dShape(s.Batch, s.OutChannels, s.OutHeight, s.OutWidth, s.InChannels, s.KernelHeight, s.KernelWidth)
+        {
+            DilationH = s.DilationH, DilationW = s.DilationW, Groups = s.Groups,
+            PadTop = reachH - s.PadTop, PadBottom = reachH - s.PadBottom, PadLeft = reachW - s.PadLeft, PadRight = reachW - s.PadRight,
+        };
+    }
+
+    /// <summary>W'[g Cin/g + c, co, i, j] = W[g Cout/g + co, c, kh-1-i, kw-1-j]: the weights of <see cref="AsForwardConvolution"/>.</summary>
+    private static void FlipTransposed(in Conv2dShape s, ReadOnlySpan<float> w, Span<float> flipped)
+    {
+        int cin = s.GroupInChannels, cout = s.GroupOutChannels, taps = s.KernelHeight * s.KernelWidth;
+        for (int g = 0; g < s.Groups; g++)
+            for (int co = 0; co < cout; co++)
+                for (int c = 0; c < cin; c++)
+                {
+                    int from = ((g * cout + co) * cin + c) * taps, to = ((g * cin + c) * cout + co) * taps;
+                    for (int t = 0; t < taps; t++) flipped[to + t] = w[from + taps - 1 - t];
+                }
     }
 
     private static void Check(in Conv2dShape s, int actual, long expected, string name)
@@ -227,10 +274,12 @@ public static unsafe class Conv2d
         return ext;
     }
 
-    private static void ForwardImage(in Conv2dShape s, ConvPlanes cp, float* x, float* w, in PackedWeights packed, float* bias, float* y, int n, int threads)
+    private static void ForwardImage(in Conv2dShape s, ConvPlanes cp, float* x, float* w, in PackedWeights packed, float* bias, float* y, int n, int threads,
+        bool accumulate)
     {
         if (DepthwiseConv2d.Applies(s))
         {
+            if (accumulate) throw new NotSupportedException("an accumulating depthwise forward");
             DepthwiseConv2d.Forward(s, x, w, bias, y, n);
             return;
         }
@@ -247,8 +296,8 @@ public static unsafe class Conv2d
             if (IsDepthwise(s))
                 for (int co = 0; co < m; co++) VectorOps.WeightedRowSum(ext + (long)co * cols, rows, wg + (long)co * k, k, cols);
             else
-                Sgemm.MultiplyRows(false, m, width, k, 1f, wg, k, packed.Group(g), rows, 0f, ext, width, threads);
-            cp.CropOutput(s, ext, m, bias == null ? null : bias + g * m, yg, width);
+                Sgemm.MultiplyRows(false, m, width, k, 1f, wg, k, packed.Group(g), rows, accumulate && cp.OutputIsExtended ? 1f : 0f, ext, width, threads);
+            cp.CropOutput(s, ext, m, bias == null ? null : bias + g * m, yg, width, accumulate);
         }
     }
 

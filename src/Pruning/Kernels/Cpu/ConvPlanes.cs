@@ -192,8 +192,9 @@ internal sealed unsafe class ConvPlanes
     }
 
     /// <summary>y[r] = crop(ext[r]) (+ bias[r] when bias is not null) for <paramref name="count"/> rows, row r of
-    /// ext at ext + r * <paramref name="extStride"/> (Columns when 0).</summary>
-    public void CropOutput(in Conv2dShape s, float* ext, int count, float* bias, float* y, int extStride = 0)
+    /// ext at ext + r * <paramref name="extStride"/> (Columns when 0); y[r] += with <paramref name="accumulate"/>
+    /// (when the output is the extended layout, ext is y and already holds the sum).</summary>
+    public void CropOutput(in Conv2dShape s, float* ext, int count, float* bias, float* y, int extStride = 0, bool accumulate = false)
     {
         int ow = s.OutWidth, oh = s.OutHeight;
         long stride = extStride > 0 ? extStride : Columns;
@@ -202,7 +203,8 @@ internal sealed unsafe class ConvPlanes
             float* dst = y + (long)r * oh * ow;
             if (!OutputIsExtended)
                 for (int o = 0; o < oh; o++)
-                    VectorOps.Copy(dst + (long)o * ow, ext + r * stride + (long)o * PW, ow);
+                    if (accumulate) VectorOps.Add(dst + (long)o * ow, ext + r * stride + (long)o * PW, ow);
+                    else VectorOps.Copy(dst + (long)o * ow, ext + r * stride + (long)o * PW, ow);
             if (bias != null) VectorOps.AddScalar(dst, bias[r], oh * ow);
         }
     }
