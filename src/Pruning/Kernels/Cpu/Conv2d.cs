@@ -7,15 +7,17 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// NCHW float32 2-d convolution forward and backward (see <see cref="Conv2dShape"/> for layouts).
 /// Per image and group, the input is laid out as padded phase planes (<see cref="ConvPlanes"/>) whose
 /// contiguous runs are the rows of the im2col matrix, so no im2col matrix is built: forward is a GEMM
-/// reading those rows in place (weights packed once per call); grad input is W^T * dY added straight
-/// onto zeroed planes through row pointers (or, when a GEMM is split over threads or a group has under 8
-/// channels, into a column matrix added back as flat runs), then cropped to the input; grad weight is
-/// dot products of output-gradient rows with the same runs, over several images per pass on small maps. Groups with one input channel and few
-/// outputs (depthwise) skip GEMMs: stride 1 runs directly on the unpadded planes with masked vector
-/// loads (<see cref="DepthwiseConv2d"/>), other strides as weighted sums of the plane runs.
+/// reading those rows in place (weights packed once per call); grad input of a stride-1 layer with 8 or
+/// more input channels per group is the forward convolution of dY with the flipped, transposed kernel,
+/// otherwise W^T * dY added straight onto zeroed planes through row pointers (or, when a GEMM is split
+/// over threads or a group has under 8 channels, into a column matrix added back as flat runs), then
+/// cropped to the input; grad weight is dot products of output-gradient rows with the same runs, over
+/// several images per pass on small maps. Groups with one input channel and few outputs (depthwise) skip
+/// GEMMs: stride 1 runs directly on the unpadded planes with masked vector loads
+/// (<see cref="DepthwiseConv2d"/>), other strides as weighted sums of the plane runs.
 /// Images are spread over threads; weight gradients are summed per fixed image chunk and reduced in
 /// chunk order, so results are deterministic for a fixed degree of parallelism.
-/// Gradient outputs are overwritten. An empty bias / gradBias span means no bias.
+/// Gradient outputs are overwritten unless accumulating. An empty bias / gradBias span means no bias.
 /// </summary>
 public static unsafe class Conv2d
 {
