@@ -6,39 +6,13 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// run n starting at First + n * Step.</summary>
 internal readonly record struct ChannelRuns(long First, long Step, int Runs, int Length);
 
-/// <summary>
-/// Batch normalization of one channel, run by run ([N, C, Spatial]: one run of Spatial floats per image).
-/// Sums are float vectors over blocks of a run, combined in double in a fixed order.
-/// </summary>
-internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS : struct, ISimdMath<TV>
+/// <summary>How batch normalization's statistics cut runs into blocks and merge the blocks' moments.</summary>
+internal static class BatchNormBlocks
 {
     /// <summary>Floats in a block of a run. A run no longer than this is one block, so its partial sums can be
-    /// taken plane by plane in memory order and merged per channel afterwards (<see cref="BlockMoments"/>,
-    /// <see cref="BlockGradientSums"/>) with the same result as the channel-by-channel loops.</summary>
-    public const int Block = 4096;
-
-    /// <summary>(mean, sum of squared deviations from it) in one pass over memory: each block (L1-sized) is
-    /// summed, then its squared deviations from its own mean taken while it is in cache, and the blocks
-    /// are merged in order with Chan et al.'s update (no E[x^2] - mean^2 cancellation anywhere).</summary>
-    public static (double Mean, double SquaredDeviation) Moments(float* x, in ChannelRuns c)
-    {
-        var merged = new MomentsMerge();
-        for (int n = 0; n < c.Runs; n++)
-            for (int i = 0; i < c.Length; i += Block)
-            {
-                int len = Math.Min(Block, c.Length - i);
-                var (blockMean, blockM2) = BlockMoments(x + c.First + n * c.Step + i, len);
-                merged.Add(blockMean, blockM2, len);
-            }
-        return (merged.Mean, merged.M2);
-    }
-
-    /// <summary>One block's mean and sum of squared deviations from it.</summary>
-    public static (double Mean, double M2) BlockMoments(float* p, int length)
-    {
-        double mean = VectorOps.Sum(p, length) / (double)length;
-        return (mean, SquaredDeviation(p, length, (float)mean));
-    }
+    /// taken plane by plane in memory order and merged per channel afterwards with the same result as the
+    /// channel-by-channel loops.</summary>
+    public const int Length = 4096;
 
     /// <summary>Chan et al.'s running merge of block moments, in the order blocks are added.</summary>
     public struct MomentsMerge
@@ -54,6 +28,38 @@ internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS :
             M2 += blockM2 + delta * delta * _seen * length / total;
             _seen = total;
         }
+    }
+}
+
+/// <summary>
+/// Batch normalization of one channel, run by run ([N, C, Spatial]: one run of Spatial floats per image).
+/// Sums are float vectors over blocks of a run, combined in double in a fixed order.
+/// </summary>
+internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS : struct, ISimdMath<TV>
+{
+    private const int Block = BatchNormBlocks.Length;
+
+    /// <summary>(mean, sum of squared deviations from it) in one pass over memory: each block (L1-sized) is
+    /// summed, then its squared deviations from its own mean taken while it is in cache, and the blocks
+    /// are merged in order with Chan et al.'s update (no E[x^2] - mean^2 cancellation anywhere).</summary>
+    public static (double Mean, double SquaredDeviation) Moments(float* x, in ChannelRuns c)
+    {
+        var merged = new BatchNormBlocks.MomentsMerge();
+        for (int n = 0; n < c.Runs; n++)
+            for (int i = 0; i < c.Length; i += Block)
+            {
+                int len = Math.Min(Block, c.Length - i);
+                var (blockMean, blockM2) = BlockMoments(x + c.First + n * c.Step + i, len);
+                merged.Add(blockMean, blockM2, len);
+            }
+        return (merged.Mean, merged.M2);
+    }
+
+    /// <summary>One block's mean and sum of squared deviations from it.</summary>
+    public static (double Mean, double M2) BlockMoments(float* p, int length)
+    {
+        double mean = VectorOps.Sum(p, length) / (double)length;
+        return (mean, SquaredDeviation(p, length, (float)mean));
     }
 
     /// <summary>Sum of (x - mean)^2 over one block: two FMA chains over full vectors, then the tail.</summary>

@@ -129,8 +129,6 @@ internal sealed unsafe class ConvPlanes
 
     // Permute indices as expression-bodied constants: the JIT embeds them (a static readonly field would
     // be read through a class-init check when the method is compiled before the class is initialized).
-    private static Vector512<int> Even => Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    private static Vector512<int> Odd => Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     private static Vector512<int> InterleaveLo => Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     private static Vector512<int> InterleaveHi => Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
 
@@ -152,8 +150,8 @@ internal sealed unsafe class ConvPlanes
             {
                 var a = Avx512F.MaskLoad(u + r, lo, Vector512<float>.Zero);
                 var b = Avx512F.MaskLoad(u + r + 16, hi, Vector512<float>.Zero);
-                if (evenUsed) Simd512.StorePartial(Avx512F.PermuteVar16x32x2(a, Even, b), p0 + q, lanes);
-                if (oddUsed) Simd512.StorePartial(Avx512F.PermuteVar16x32x2(a, Odd, b), p1 + q, lanes);
+                if (evenUsed) Simd512.StorePartial(Simd512.EvenLanes(a, b), p0 + q, lanes);
+                if (oddUsed) Simd512.StorePartial(Simd512.OddLanes(a, b), p1 + q, lanes);
             }
             else
             {

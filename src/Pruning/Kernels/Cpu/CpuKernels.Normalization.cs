@@ -115,7 +115,7 @@ public sealed unsafe partial class CpuKernels
     }
 
     /// <summary>Each (n, c) plane is one block of the statistics, and there are several images to merge.</summary>
-    private static bool PlaneOrderStatistics(in BatchNormDesc d) => d.Spatial <= BatchNormLoops<Vector256<float>, Simd256>.Block && d.N > 1;
+    private static bool PlaneOrderStatistics(in BatchNormDesc d) => d.Spatial <= BatchNormBlocks.Length && d.N > 1;
 
     /// <summary>Per plane, in memory order: (block mean, block sum of squared deviations), two doubles at 2 * plane.</summary>
     private double* PlaneMoments<TV, TS>(in BatchNormDesc d, float* x) where TV : struct where TS : struct, ISimdMath<TV>
@@ -134,7 +134,7 @@ public sealed unsafe partial class CpuKernels
 
     private static (double Mean, double M2) MergeMoments(in BatchNormDesc d, double* sums, int c)
     {
-        var merged = new BatchNormLoops<Vector256<float>, Simd256>.MomentsMerge();
+        var merged = new BatchNormBlocks.MomentsMerge();
         for (int n = 0; n < d.N; n++)
         {
             long plane = (long)n * d.C + c;

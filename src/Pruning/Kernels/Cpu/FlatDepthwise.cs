@@ -60,11 +60,11 @@ internal static unsafe class FlatDepthwise
         where TV : struct where TS : struct, ISimd<TV>
     {
         int lanes = TS.Count, vectors = (g.Extended + lanes - 1) / lanes;
-        Pad<TV, TS>(g, ws.Padded, input);
+        Pad(g, ws.Padded, input);
         float* ext = ws.Extended;
         // Accumulating starts from the output in the extended layout (junk columns hold leftovers, cropped away).
         if (accumulate)
-            for (int r = 0; r < g.OH; r++) Copy<TV, TS>(ext + r * g.PW, output + (long)r * g.OW, g.OW);
+            for (int r = 0; r < g.OH; r++) VectorOps.Copy(ext + r * g.PW, output + (long)r * g.OW, g.OW);
         int count = g.KH * g.KW;
         int* offsets = stackalloc int[count];
         Offsets(g, offsets);
@@ -75,7 +75,7 @@ internal static unsafe class FlatDepthwise
             for (int t = 0; t < count; t++) acc = TS.Fma(TS.Splat(taps[t]), TS.Load(at + offsets[t]), acc);
             TS.Store(acc, ext + v * lanes);
         }
-        for (int r = 0; r < g.OH; r++) Copy<TV, TS>(output + (long)r * g.OW, ext + r * g.PW, g.OW);
+        for (int r = 0; r < g.OH; r++) VectorOps.Copy(output + (long)r * g.OW, ext + r * g.PW, g.OW);
     }
 
     /// <summary>dw[t] (+)= sum over outputs of dy times the input under tap t; four taps per pass over the plane.</summary>
@@ -83,9 +83,9 @@ internal static unsafe class FlatDepthwise
         where TV : struct where TS : struct, ISimd<TV>
     {
         int lanes = TS.Count, vectors = (g.Extended + lanes - 1) / lanes;
-        Pad<TV, TS>(g, ws.Padded, input);
+        Pad(g, ws.Padded, input);
         float* ext = ws.Extended;
-        for (int r = 0; r < g.OH; r++) Copy<TV, TS>(ext + r * g.PW, dy + (long)r * g.OW, g.OW);
+        for (int r = 0; r < g.OH; r++) VectorOps.Copy(ext + r * g.PW, dy + (long)r * g.OW, g.OW);
         int count = g.KH * g.KW;
         // Taps past the last read tap 0's run again; their sums are dropped.
         int* offsets = stackalloc int[count + 3];
@@ -122,17 +122,10 @@ internal static unsafe class FlatDepthwise
     }
 
     /// <summary>The input's rows into the interior of the padded layout (whose padding is zero).</summary>
-    private static void Pad<TV, TS>(in Geometry g, float* padded, float* input) where TV : struct where TS : struct, ISimd<TV>
+    private static void Pad(in Geometry g, float* padded, float* input)
     {
         int cols = Math.Min(g.W, g.PW - g.PadLeft);
         for (int r = 0; r < g.H; r++)
-            Copy<TV, TS>(padded + (long)(r + g.PadTop) * g.PW + g.PadLeft, input + (long)r * g.W, cols);
-    }
-
-    private static void Copy<TV, TS>(float* dst, float* src, int n) where TV : struct where TS : struct, ISimd<TV>
-    {
-        int i = 0;
-        for (; i + TS.Count <= n; i += TS.Count) TS.Store(TS.Load(src + i), dst + i);
-        if (i < n) TS.StorePartial(TS.LoadPartial(src + i, n - i), dst + i, n - i);
+            VectorOps.Copy(padded + (long)(r + g.PadTop) * g.PW + g.PadLeft, input + (long)r * g.W, cols);
     }
 }

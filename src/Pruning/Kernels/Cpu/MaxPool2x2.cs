@@ -1,5 +1,4 @@
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Spp.Pruning.Kernels.Cpu;
 
@@ -42,9 +41,6 @@ internal static unsafe class MaxPool2x2
         }
     }
 
-    private static Vector512<int> Even => Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    private static Vector512<int> Odd => Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-
     /// <summary>Outputs j .. j + lanes - 1 of one row (lanes at most 16; loads never pass column 2 * (j + lanes)).</summary>
     private static void Sixteen(float* top, float* bottom, int w, int rowStart, int j, int lanes, float* y, float* argmax)
     {
@@ -53,13 +49,13 @@ internal static unsafe class MaxPool2x2
         var t1 = inputs > 16 ? Simd512.LoadPartial(top + c + 16, inputs - 16) : Vector512<float>.Zero;
         var b0 = Simd512.LoadPartial(bottom + c, Math.Min(16, inputs));
         var b1 = inputs > 16 ? Simd512.LoadPartial(bottom + c + 16, inputs - 16) : Vector512<float>.Zero;
-        var best = Avx512F.PermuteVar16x32x2(t0, Even, t1);
+        var best = Simd512.EvenLanes(t0, t1);
         // Index of the top-left candidate of each window, then +1, +w, +w+1 for the others.
         var at = Vector512.Create((float)(rowStart + c)) + Vector512.ConvertToSingle(Vector512<int>.Indices * 2);
         var topLeft = at;
-        Take(ref best, ref at, Avx512F.PermuteVar16x32x2(t0, Odd, t1), topLeft + Vector512.Create(1f));
-        Take(ref best, ref at, Avx512F.PermuteVar16x32x2(b0, Even, b1), topLeft + Vector512.Create((float)w));
-        Take(ref best, ref at, Avx512F.PermuteVar16x32x2(b0, Odd, b1), topLeft + Vector512.Create(w + 1f));
+        Take(ref best, ref at, Simd512.OddLanes(t0, t1), topLeft + Vector512.Create(1f));
+        Take(ref best, ref at, Simd512.EvenLanes(b0, b1), topLeft + Vector512.Create((float)w));
+        Take(ref best, ref at, Simd512.OddLanes(b0, b1), topLeft + Vector512.Create(w + 1f));
         Simd512.StorePartial(best, y + j, lanes);
         if (argmax != null) Simd512.StorePartial(at, argmax + j, lanes);
     }

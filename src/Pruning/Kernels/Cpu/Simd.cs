@@ -62,6 +62,19 @@ internal readonly unsafe partial struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Mul(Vector512<float> x, Vector512<float> y) => x * y;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Fma(Vector512<float> x, Vector512<float> y, Vector512<float> z) => Vector512.FusedMultiplyAdd(x, y, z);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> x) => Vector512.Sum(x);
+
+    /// <summary>Lanes 0, 2, ..., 30 of the 32 floats a then b (a stride-2 row's even columns).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> EvenLanes(Vector512<float> a, Vector512<float> b) => Avx512F.PermuteVar16x32x2(a, EvenIndices, b);
+
+    /// <summary>Lanes 1, 3, ..., 31 of the 32 floats a then b (a stride-2 row's odd columns).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> OddLanes(Vector512<float> a, Vector512<float> b) => Avx512F.PermuteVar16x32x2(a, OddIndices, b);
+
+    // Expression-bodied so the JIT embeds them (a static readonly field would be read through a class-init
+    // check when the method is compiled before the type is initialized).
+    private static Vector512<int> EvenIndices => Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    private static Vector512<int> OddIndices => Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
 }
 
 internal readonly unsafe partial struct Simd256 : ISimd<Vector256<float>>
