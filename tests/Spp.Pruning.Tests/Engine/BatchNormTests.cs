@@ -5,6 +5,7 @@ namespace Spp.Pruning.Tests.Engine;
 /// <summary>Running statistics of training-mode BatchNormalization: ONNX Runtime updates the
 /// variance with the biased batch variance; the engine (as PyTorch, and as the BN recalibration of
 /// spp-spec.md 3.5 assumes) with the unbiased one. Expected values derive from ORT's outputs.</summary>
+[Collection(IlgpuCpuEngineCollection.Name)]
 public sealed class BatchNormTests
 {
     [Theory]

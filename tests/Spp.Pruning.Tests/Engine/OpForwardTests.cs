@@ -4,6 +4,7 @@ namespace Spp.Pruning.Tests.Engine;
 
 /// <summary>Every op case's forward pass equals ONNX Runtime's on the same inputs, to 1e-5 of the
 /// output's scale (training-mode BatchNormalization too: ORT runs it with training_mode=1).</summary>
+[Collection(IlgpuCpuEngineCollection.Name)]
 public sealed class OpForwardTests
 {
     public static TheoryData<string, string> Cases => OpCatalog.ByBackend();

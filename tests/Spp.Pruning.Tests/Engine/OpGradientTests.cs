@@ -3,6 +3,7 @@ namespace Spp.Pruning.Tests.Engine;
 /// <summary>Every op case's backward rule against central finite differences of a random
 /// projection L = sum r * y of its outputs, for every graph input and parameter, in the mode (eval
 /// or training) the case names.</summary>
+[Collection(IlgpuCpuEngineCollection.Name)]
 public sealed class OpGradientTests
 {
     public static TheoryData<string, string> Cases => OpCatalog.ByBackend();

@@ -5,6 +5,7 @@ namespace Spp.Pruning.Tests.Engine;
 
 /// <summary>SGD steps against PyTorch's update rule evaluated in double, frozen elements (spp-spec.md
 /// 3.4), weight decay only where Parameter.Decay, gradient clipping and the rate schedules.</summary>
+[Collection(IlgpuCpuEngineCollection.Name)]
 public sealed class OptimizerTests
 {
     public static TheoryData<string, bool> Variants()

@@ -4,6 +4,7 @@ namespace Spp.Pruning.Tests.Engine;
 
 /// <summary>The counter-based generator against values from an independent Python implementation
 /// of its definition, each backend's RandomMask against it, and Dropout in training mode.</summary>
+[Collection(IlgpuCpuEngineCollection.Name)]
 public sealed class RandomMaskTests
 {
     [Theory]

@@ -1,0 +1,9 @@
+namespace Spp.Pruning.Tests.Engine;
+
+/// <summary>Engine tests that also run on ILGPU's CPU accelerator (their theories include "ilgpu-cpu") run alone,
+/// after the parallel tests, as the ILGPU kernel tests do (see <c>IlgpuCollection</c>).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class IlgpuCpuEngineCollection
+{
+    public const string Name = "ilgpu-cpu engine";
+}
