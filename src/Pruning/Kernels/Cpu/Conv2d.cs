@@ -32,14 +32,19 @@ public static unsafe class Conv2d
         if (!bias.IsEmpty) Check(s, bias.Length, s.OutChannels, nameof(bias));
         if (s.Batch == 0) return;
         int dop = CpuParallel.Resolve(degreeOfParallelism);
+        int perWide = SideBySideImages.PerWideImage(s, DepthwiseConv2d.Applies(s) || IsDepthwise(s));
+        var ws = perWide > 1 ? SideBySideImages.Widened(s, perWide) : s;
         fixed (float* px = input, pw = weight, pb = bias, py = output)
         {
             using var packed = new PackedWeights(s, pw, transpose: false);
             nint x = (nint)px, w = (nint)pw, b = bias.IsEmpty ? 0 : (nint)pb, y = (nint)py;
             var pk = packed;
-            int inner = s.Batch >= dop ? 1 : dop;
-            var cp = new ConvPlanes(s);
-            CpuParallel.For(s.Batch, dop, n => ForwardImage(s, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, n, inner, accumulate));
+            int inner = ws.Batch >= dop ? 1 : dop;
+            var cp = new ConvPlanes(ws);
+            if (perWide == 1)
+                CpuParallel.For(s.Batch, dop, n => ForwardImage(s, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, n, inner, accumulate));
+            else
+                CpuParallel.For(ws.Batch, dop, q => ForwardWideImage(s, ws, perWide, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, q, inner, accumulate));
         }
     }
 
@@ -117,12 +122,14 @@ public static unsafe class Conv2d
                     ((float*)db)[co] = sum;
                 });
 
-            // Fixed image chunks, each summing its images into its own buffer (chunk 0 into gradWeight).
-            int chunks = Math.Min(s.Batch, dop);
-            var cp = new ConvPlanes(s);
+            // Fixed chunks of (wide) images, each summing its images into its own buffer (chunk 0 into gradWeight).
+            int perWide = SideBySideImages.PerWideImage(s, DepthwiseConv2d.Applies(s) || IsDepthwise(s));
+            var ws = perWide > 1 ? SideBySideImages.Widened(s, perWide) : s;
+            int chunks = Math.Min(ws.Batch, dop);
+            var cp = new ConvPlanes(ws);
             int inner = chunks == 1 ? dop : 1;
             int wlen = checked((int)s.WeightLength);
-            int perCall = ImagesPerWeightGradient(s, cp);
+            int perCall = ImagesPerWeightGradient(ws, cp);
             float[]? partials = chunks > 1 ? ArrayPool<float>.Shared.Rent((chunks - 1) * wlen) : null;
             try
             {
@@ -132,9 +139,13 @@ public static unsafe class Conv2d
                     CpuParallel.For(chunks, dop, c =>
                     {
                         float* dst = c == 0 ? (float*)dw : (float*)part + (long)(c - 1) * wlen;
-                        int n0 = (int)((long)s.Batch * c / chunks), n1 = (int)((long)s.Batch * (c + 1) / chunks);
+                        int n0 = (int)((long)ws.Batch * c / chunks), n1 = (int)((long)ws.Batch * (c + 1) / chunks);
                         for (int n = n0; n < n1; n += perCall)
-                            BackwardWeightsImages(s, cp, (float*)x, (float*)dy, dst, n, Math.Min(perCall, n1 - n), accumulate: n > n0, inner);
+                        {
+                            int count = Math.Min(perCall, n1 - n);
+                            if (perWide == 1) BackwardWeightsImages(s, cp, (float*)x, (float*)dy, dst, n, count, accumulate: n > n0, inner);
+                            else BackwardWeightsWideImages(s, ws, perWide, cp, (float*)x, (float*)dy, dst, n, count, accumulate: n > n0, inner);
+                        }
                     });
                     for (int c = 1; c < chunks; c++)
                         VectorOps.Add(pdw, (float*)part + (long)(c - 1) * wlen, wlen);
@@ -303,6 +314,21 @@ public static unsafe class Conv2d
         }
     }
 
+    /// <summary>
+    /// Forward of wide image q (<see cref="SideBySideImages"/>): images q * perWide ... side by side in scratch,
+    /// convolved as one, their outputs cropped back out (bias included).
+    /// </summary>
+    private static void ForwardWideImage(in Conv2dShape s, in Conv2dShape ws, int perWide, ConvPlanes cp, float* x, float* w, in PackedWeights packed,
+        float* bias, float* y, int q, int threads, bool accumulate)
+    {
+        int pitch = SideBySideImages.Pitch(s);
+        float* wx = Scratch(ScratchSlot.ConvWideInput, (long)s.InChannels * s.InHeight * ws.InWidth);
+        float* wy = Scratch(ScratchSlot.ConvWideOutput, (long)s.OutChannels * s.OutHeight * ws.OutWidth);
+        SideBySideImages.Pack(x, s.Batch, s.InChannels, s.InHeight, s.InWidth, perWide, pitch, ws.InWidth, q, 1, wx);
+        ForwardImage(ws, cp, wx, w, packed, bias, wy, 0, threads, accumulate: false);
+        SideBySideImages.Unpack(wy, s.Batch, s.OutChannels, s.OutHeight, s.OutWidth, perWide, pitch, ws.OutWidth, q, 1, y, accumulate);
+    }
+
     private static void BackwardDataImage(in Conv2dShape s, ConvPlanes cp, float* dy, float* w, in PackedWeights packed,
         bool addsOntoPlanes, float* dx, int n, int threads, bool accumulate)
     {
@@ -368,6 +394,21 @@ public static unsafe class Conv2d
         long perImage = (long)s.GroupInChannels * cp.ChannelLength + (long)s.GroupOutChannels * cp.Columns;
         int forCache = (int)Math.Min(16, CacheFloats / perImage);
         return Math.Clamp(Math.Min(forDepth, forCache), 1, 16);
+    }
+
+    /// <summary>
+    /// dW (+)= the weight gradient of wide images q0 .. q0 + count - 1 (<see cref="SideBySideImages"/>): inputs and
+    /// output gradients packed side by side in scratch, the gradient's columns between images zero.
+    /// </summary>
+    private static void BackwardWeightsWideImages(in Conv2dShape s, in Conv2dShape ws, int perWide, ConvPlanes cp, float* x, float* dy, float* dw,
+        int q0, int count, bool accumulate, int threads)
+    {
+        int pitch = SideBySideImages.Pitch(s);
+        float* wx = Scratch(ScratchSlot.ConvWideInput, (long)count * s.InChannels * s.InHeight * ws.InWidth);
+        float* wdy = Scratch(ScratchSlot.ConvWideOutput, (long)count * s.OutChannels * s.OutHeight * ws.OutWidth);
+        SideBySideImages.Pack(x, s.Batch, s.InChannels, s.InHeight, s.InWidth, perWide, pitch, ws.InWidth, q0, count, wx);
+        SideBySideImages.Pack(dy, s.Batch, s.OutChannels, s.OutHeight, s.OutWidth, perWide, pitch, ws.OutWidth, q0, count, wdy);
+        BackwardWeightsImages(ws, cp, wx, wdy, dw, 0, count, accumulate, threads);
     }
 
     /// <summary>dW (+)= the weight gradient of images n0 .. n0 + count - 1, summed in image order.</summary>

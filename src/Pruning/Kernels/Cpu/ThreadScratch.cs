@@ -14,6 +14,8 @@ internal enum ScratchSlot
     ConvExtended = 5,
     ConvColumns = 6,
     ConvRows = 7,
+    ConvWideInput = 8,
+    ConvWideOutput = 9,
 }
 
 /// <summary>
@@ -22,7 +24,7 @@ internal enum ScratchSlot
 /// </summary>
 internal static unsafe class ThreadScratch
 {
-    private const int SlotCount = 8;
+    private const int SlotCount = 10;
     private const int AlignFloats = 16; // 64 bytes
 
     [ThreadStatic] private static float[]?[]? t_slots;

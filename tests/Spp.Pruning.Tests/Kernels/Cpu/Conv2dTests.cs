@@ -69,6 +69,12 @@ public class Conv2dTests
         TestData.AssertClose(r.DX, dx, 1e-5, $"grad input {s}");
         TestData.AssertClose(r.DW, dw, 2e-5, $"grad weight {s}");
         TestData.AssertClose(r.DB, db, 2e-5, $"grad bias {s}");
+
+        // Accumulating: onto gradients already there (an input that also feeds another branch).
+        var prior = TestData.Random(15, (int)s.InputLength);
+        var dxSum = (float[])prior.Clone();
+        Conv2d.BackwardData(s, dy, w, dxSum, threads, accumulate: true);
+        TestData.AssertClose(r.DX.Select((v, i) => v + prior[i]).ToArray(), dxSum, 1e-5, $"accumulated grad input {s}");
     }
 
     public static TheoryData<string> Cases => new(CaseShapes.Keys);
@@ -96,6 +102,11 @@ public class Conv2dTests
         ["strides 3x2, dilations 2x3"] = new(2, 4, 13, 14, 5, 3, 3) { StrideH = 3, StrideW = 2, DilationH = 2, DilationW = 3, PadTop = 1, PadLeft = 2, PadBottom = 0, PadRight = 1 },
         ["depthwise strides 2x3 dilation 2"] = new(2, 5, 12, 13, 5, 3, 3) { Groups = 5, StrideH = 2, StrideW = 3, DilationH = 2, DilationW = 2, PadTop = 2, PadLeft = 1, PadBottom = 1, PadRight = 2 },
         ["wide 3x3 (GEMM blocking)"] = new(2, 32, 12, 13, 40, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        // Stride-1 convolutions of small maps run several images side by side as one wide image.
+        ["7x7 maps, batch 11 (the last wide image part empty)"] = new(11, 8, 7, 7, 9, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["side by side, asymmetric padding, dilation"] = new(5, 4, 6, 5, 6, 3, 3) { DilationW = 2, PadTop = 1, PadLeft = 3, PadBottom = 2, PadRight = 0 },
+        ["side by side, no padding"] = new(4, 3, 6, 6, 5, 3, 3),
+        ["side by side, 16 channels (grad input as a forward conv)"] = new(7, 16, 5, 6, 12, 3, 3) { PadTop = 1, PadLeft = 2, PadBottom = 1, PadRight = 1 },
         ["batch 1, many threads"] = new(1, 16, 14, 14, 24, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
     };
 
