@@ -103,7 +103,7 @@ public class Conv2dTests
         ["depthwise strides 2x3 dilation 2"] = new(2, 5, 12, 13, 5, 3, 3) { Groups = 5, StrideH = 2, StrideW = 3, DilationH = 2, DilationW = 2, PadTop = 2, PadLeft = 1, PadBottom = 1, PadRight = 2 },
         ["wide 3x3 (GEMM blocking)"] = new(2, 32, 12, 13, 40, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         // Stride-1 convolutions of small maps run several images side by side as one wide image.
-        ["7x7 maps, batch 11 (the last wide image part empty)"] = new(11, 8, 7, 7, 9, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["7x7 maps, batch 17 (the last wide image part empty)"] = new(17, 8, 7, 7, 9, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["side by side, asymmetric padding, dilation"] = new(5, 4, 6, 5, 6, 3, 3) { DilationW = 2, PadTop = 1, PadLeft = 3, PadBottom = 2, PadRight = 0 },
         ["side by side, no padding"] = new(4, 3, 6, 6, 5, 3, 3),
         ["side by side, 16 channels (grad input as a forward conv)"] = new(7, 16, 5, 6, 12, 3, 3) { PadTop = 1, PadLeft = 2, PadBottom = 1, PadRight = 1 },
@@ -113,6 +113,18 @@ public class Conv2dTests
     [Theory]
     [MemberData(nameof(Cases))]
     public void MatchesNaiveConvolution(string name) => CheckAll(CaseShapes[name]);
+
+    /// <summary>The side-by-side cases above do take that path (and the batch of 17 leaves a wide image part empty).</summary>
+    [Fact]
+    public void SmallMapCasesRunSideBySide()
+    {
+        foreach (var (name, s) in CaseShapes.Where(c => c.Key.StartsWith("side by side") || c.Key.StartsWith("7x7 maps")))
+            Assert.True(SideBySideImages.PerWideImage(s, depthwise: false) > 1, name);
+        var partial = CaseShapes["7x7 maps, batch 17 (the last wide image part empty)"];
+        Assert.NotEqual(0, partial.Batch % SideBySideImages.PerWideImage(partial, depthwise: false));
+        // 28x28 maps stay one image per GEMM (measured slower side by side).
+        Assert.Equal(1, SideBySideImages.PerWideImage(new Conv2dShape(128, 16, 28, 28, 16, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 }, depthwise: false));
+    }
 
     [Fact]
     public void SingleThreadAndOddThreadCounts()
