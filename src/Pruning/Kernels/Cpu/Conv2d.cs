@@ -78,15 +78,20 @@ public static unsafe class Conv2d
             return;
         }
         int dop = CpuParallel.Resolve(degreeOfParallelism);
+        int perWide = SideBySideImages.PerWideImage(s, DepthwiseConv2d.Applies(s) || IsDepthwise(s));
+        var ws = perWide > 1 ? SideBySideImages.Widened(s, perWide) : s;
         fixed (float* pdy = gradOutput, pw = weight, pdx = gradInput)
         {
-            int inner = s.Batch >= dop ? 1 : dop;
-            var cp = new ConvPlanes(s);
-            bool fused = AddsOntoPlanes(s, cp, inner);
+            int inner = ws.Batch >= dop ? 1 : dop;
+            var cp = new ConvPlanes(ws);
+            bool fused = AddsOntoPlanes(ws, cp, inner);
             using var packed = new PackedWeights(s, pw, transpose: true, tapMajor: fused);
             nint dy = (nint)pdy, w = (nint)pw, dx = (nint)pdx;
             var pk = packed;
-            CpuParallel.For(s.Batch, dop, n => BackwardDataImage(s, cp, (float*)dy, (float*)w, pk, fused, (float*)dx, n, inner, accumulate));
+            if (perWide == 1)
+                CpuParallel.For(s.Batch, dop, n => BackwardDataImage(s, cp, (float*)dy, (float*)w, pk, fused, (float*)dx, n, inner, accumulate));
+            else
+                CpuParallel.For(ws.Batch, dop, q => BackwardDataWideImage(s, ws, perWide, cp, (float*)dy, (float*)w, pk, fused, (float*)dx, q, inner, accumulate));
         }
     }
 
@@ -326,7 +331,22 @@ public static unsafe class Conv2d
         float* wy = Scratch(ScratchSlot.ConvWideOutput, (long)s.OutChannels * s.OutHeight * ws.OutWidth);
         SideBySideImages.Pack(x, s.Batch, s.InChannels, s.InHeight, s.InWidth, perWide, pitch, ws.InWidth, q, 1, wx);
         ForwardImage(ws, cp, wx, w, packed, bias, wy, 0, threads, accumulate: false);
-        SideBySideImages.Unpack(wy, s.Batch, s.OutChannels, s.OutHeight, s.OutWidth, perWide, pitch, ws.OutWidth, q, 1, y, accumulate);
+        SideBySideImages.Unpack(wy, s.Batch, s.OutChannels, s.OutHeight, s.OutWidth, perWide, SideBySideImages.OutputPitch(s), ws.OutWidth, q, 1, y,
+            accumulate);
+    }
+
+    /// <summary>
+    /// Grad input of wide image q (<see cref="SideBySideImages"/>): the output gradients of images q * perWide ...
+    /// side by side in scratch (zero between them), their grad inputs cropped back out of the wide one.
+    /// </summary>
+    private static void BackwardDataWideImage(in Conv2dShape s, in Conv2dShape ws, int perWide, ConvPlanes cp, float* dy, float* w,
+        in PackedWeights packed, bool addsOntoPlanes, float* dx, int q, int threads, bool accumulate)
+    {
+        float* wdy = Scratch(ScratchSlot.ConvWideOutput, (long)s.OutChannels * s.OutHeight * ws.OutWidth);
+        float* wdx = Scratch(ScratchSlot.ConvWideInput, (long)s.InChannels * s.InHeight * ws.InWidth);
+        SideBySideImages.Pack(dy, s.Batch, s.OutChannels, s.OutHeight, s.OutWidth, perWide, SideBySideImages.OutputPitch(s), ws.OutWidth, q, 1, wdy);
+        BackwardDataImage(ws, cp, wdy, w, packed, addsOntoPlanes, wdx, 0, threads, accumulate: false);
+        SideBySideImages.Unpack(wdx, s.Batch, s.InChannels, s.InHeight, s.InWidth, perWide, SideBySideImages.Pitch(s), ws.InWidth, q, 1, dx, accumulate);
     }
 
     private static void BackwardDataImage(in Conv2dShape s, ConvPlanes cp, float* dy, float* w, in PackedWeights packed,
@@ -407,7 +427,7 @@ public static unsafe class Conv2d
         float* wx = Scratch(ScratchSlot.ConvWideInput, (long)count * s.InChannels * s.InHeight * ws.InWidth);
         float* wdy = Scratch(ScratchSlot.ConvWideOutput, (long)count * s.OutChannels * s.OutHeight * ws.OutWidth);
         SideBySideImages.Pack(x, s.Batch, s.InChannels, s.InHeight, s.InWidth, perWide, pitch, ws.InWidth, q0, count, wx);
-        SideBySideImages.Pack(dy, s.Batch, s.OutChannels, s.OutHeight, s.OutWidth, perWide, pitch, ws.OutWidth, q0, count, wdy);
+        SideBySideImages.Pack(dy, s.Batch, s.OutChannels, s.OutHeight, s.OutWidth, perWide, SideBySideImages.OutputPitch(s), ws.OutWidth, q0, count, wdy);
         BackwardWeightsImages(ws, cp, wx, wdy, dw, 0, count, accumulate, threads);
     }
 

@@ -1,14 +1,15 @@
 namespace Spp.Pruning.Kernels.Cpu;
 
 /// <summary>
-/// Small feature maps of a stride-1 convolution laid side by side: B images of width W become one image
-/// B * W + (B - 1) * gap wide, each image's rows followed by gap = max(PadLeft, PadRight) zero columns, so
-/// that no output window of one image reaches into the next (image j's output columns start at
-/// j * (W + gap), and the gap is all the padding either neighbour reads). Convolving the wide image gives
-/// every image's output at once. Why: the plane layout of <see cref="ConvPlanes"/> computes PadLeft +
-/// PadRight junk columns per output row, 2 of 9 on a padded 7x7 map, and a 7x7 image's GEMM is only 63
-/// columns wide; eight 7x7 images side by side have 9 junk columns in 65 and one GEMM 455 wide.
-/// Batches that do not fill the last wide image leave its missing images zero.
+/// Small feature maps laid side by side: B images of width W become one image (B - 1) * P + W wide, image j's
+/// columns starting at j * P, where the pitch P is at least W + max(PadLeft, PadRight) (so that no window of
+/// one image reaches into the next: the zero gap is all the padding either neighbour reads) and a multiple
+/// of StrideW (so that every image's windows start at the same phase). Image j's output columns then start
+/// at j * P / StrideW, and convolving the wide image gives every image's output at once. Why: the plane
+/// layout of <see cref="ConvPlanes"/> computes PadLeft + PadRight junk columns per output row, 2 of 9 on a
+/// padded 7x7 map, and a 7x7 image's GEMM is only 63 columns wide (a stride-2 14->7 one's, 56); sixteen 7x7
+/// images side by side have 9 junk columns in 129 and one GEMM 903 wide. A batch that does not fill the
+/// last wide image leaves its missing images zero.
 /// </summary>
 internal static unsafe class SideBySideImages
 {
@@ -16,44 +17,54 @@ internal static unsafe class SideBySideImages
     private const int MaxPerWide = 16;
 
     /// <summary>
-    /// Only images this narrow (pitch = width + gap) are widened. Measured (`bench -- gemm`, batch 128, 3x3
-    /// forward and backward): 7x7 maps gain (64->64 from 58% to 70% of peak, 128->128 from 61% to 72%), 14x14
-    /// ones neither gain nor lose (their rows are 14 of 16 useful columns already), 28x28 ones lose (78% -> 70%:
-    /// the packing copies cost more than the 2 junk columns in 30 they save).
+    /// Only outputs this narrow (output pitch P / StrideW) are widened. Measured (`bench -- gemm`, batch 128, 3x3
+    /// forward and backward): 7x7 outputs gain (64->64 from 58% to 73% of peak, 128->128 from 61% to 77%),
+    /// 14x14 ones neither gain nor lose (their rows are 14 of 16 useful columns already), 28x28 ones lose
+    /// (78% -> 70%: the packing copies cost more than the 2 junk columns in 30 they save).
     /// </summary>
-    private const int MaxPitch = 12;
+    private const int MaxOutputPitch = 12;
 
     /// <summary>
-    /// How many images one wide image holds: 1 (no widening) unless the convolution has stride 1, reads
-    /// padded planes (not a 1x1 unpadded one, which has no junk), is not depthwise (those run on their own
-    /// kernels) and its images are at most <see cref="MaxPitch"/> wide; then the count that makes the GEMMs
-    /// compute fewest columns over the batch: each wide image's extended rows rounded up to whole column
-    /// panels (<see cref="Sgemm.UnraggedColumns"/>), times the wide images the batch fills (a part-empty last
-    /// one counts whole). On 7x7 maps at batch 128: 16 images, 86% of the computed columns useful (8: 82%).
+    /// How many images one wide image holds: 1 (no widening) unless the convolution reads padded planes
+    /// (not a 1x1 stride-1 unpadded one, which has no junk), is not depthwise (those run on their own
+    /// kernels) and its outputs are at most <see cref="MaxOutputPitch"/> wide; then the count that makes the
+    /// GEMMs compute fewest columns over the batch: each wide image's extended rows rounded up to whole
+    /// column panels (<see cref="Sgemm.UnraggedColumns"/>), times the wide images the batch fills (a
+    /// part-empty last one counts whole). On 7x7 maps at batch 128: 16 images, 86% of the computed columns
+    /// useful (8: 82%; one: 77%).
     /// </summary>
     public static int PerWideImage(in Conv2dShape s, bool depthwise)
     {
-        if (s.StrideH != 1 || s.StrideW != 1 || depthwise || s.Batch < 2) return 1;
-        if (s.KernelHeight == 1 && s.KernelWidth == 1 && s.PadTop == 0 && s.PadLeft == 0 && s.PadBottom == 0 && s.PadRight == 0) return 1;
-        if (Pitch(s) > MaxPitch) return 1;
+        if (depthwise || s.Batch < 2) return 1;
+        if (s.KernelHeight == 1 && s.KernelWidth == 1 && s.StrideH == 1 && s.StrideW == 1
+            && s.PadTop == 0 && s.PadLeft == 0 && s.PadBottom == 0 && s.PadRight == 0) return 1;
+        if (Pitch(s) / s.StrideW > MaxOutputPitch) return 1;
         int best = 1;
         long fewest = long.MaxValue;
         for (int b = 1; b <= Math.Min(MaxPerWide, s.Batch); b++)
         {
             var ws = Widened(s, b);
-            int planeWidth = ws.InWidth + s.PadLeft + s.PadRight;
+            // The plane width of ConvPlanes: padded columns per column phase.
+            int planeWidth = (ws.InWidth + s.PadLeft + s.PadRight + s.StrideW - 1) / s.StrideW;
             long computed = (long)ws.Batch * Sgemm.UnraggedColumns(s.OutHeight * planeWidth);
             if (computed < fewest) { fewest = computed; best = b; }
         }
         return best;
     }
 
-    /// <summary>Columns from one image's first column to the next one's: W + max(PadLeft, PadRight).</summary>
-    public static int Pitch(in Conv2dShape s) => s.InWidth + Math.Max(s.PadLeft, s.PadRight);
+    /// <summary>Input columns from one image's first column to the next one's (see the class comment).</summary>
+    public static int Pitch(in Conv2dShape s)
+    {
+        int least = s.InWidth + Math.Max(s.PadLeft, s.PadRight);
+        return (least + s.StrideW - 1) / s.StrideW * s.StrideW;
+    }
+
+    /// <summary>Output columns from one image's first output column to the next one's.</summary>
+    public static int OutputPitch(in Conv2dShape s) => Pitch(s) / s.StrideW;
 
     /// <summary>The convolution over wide images of <paramref name="perWide"/> images each (same channels, kernel, padding).</summary>
     public static Conv2dShape Widened(in Conv2dShape s, int perWide) =>
-        s with { Batch = (s.Batch + perWide - 1) / perWide, InWidth = perWide * Pitch(s) - Math.Max(s.PadLeft, s.PadRight) };
+        s with { Batch = (s.Batch + perWide - 1) / perWide, InWidth = (perWide - 1) * Pitch(s) + s.InWidth };
 
     /// <summary>
     /// dst (<paramref name="wideCount"/> wide images of <paramref name="channels"/> x <paramref name="rows"/> x
