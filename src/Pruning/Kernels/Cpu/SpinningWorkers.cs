@@ -103,7 +103,10 @@ internal static class SpinningWorkers
     private static void WorkerLoop()
     {
         t_isWorker = true;
-        long seen = Volatile.Read(ref s_job)?.Id ?? 0;
+        // Nothing counts as seen yet: the job that made this worker was published before the thread got to
+        // run, and taking it as seen left that job's items to the caller alone (items waiting on each other
+        // then hung). A finished job's leftover seat is harmless: its item counter is exhausted.
+        long seen = 0;
         while (true)
         {
             var job = WaitForJob(seen);
