@@ -46,7 +46,9 @@ public readonly record struct Conv2dShape(int Batch, int InChannels, int InHeigh
             throw new ArgumentException($"Conv2d: padding must not be negative: {this}");
         if (Groups < 1 || InChannels % Groups != 0 || OutChannels % Groups != 0)
             throw new ArgumentException($"Conv2d: groups must divide input and output channels: {this}");
-        if (OutHeight < 1 || OutWidth < 1)
+        // Checked on the extents, not on OutHeight / OutWidth: their division truncates toward zero, so a kernel
+        // one column wider than the padded input still gave one output.
+        if (InHeight + PadTop + PadBottom < DilationH * (KernelHeight - 1) + 1 || InWidth + PadLeft + PadRight < DilationW * (KernelWidth - 1) + 1)
             throw new ArgumentException($"Conv2d: kernel larger than padded input: {this}");
     }
 

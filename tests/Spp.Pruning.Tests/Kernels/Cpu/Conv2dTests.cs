@@ -104,8 +104,10 @@ public class Conv2dTests
         ["wide 3x3 (GEMM blocking)"] = new(2, 32, 12, 13, 40, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         // Stride-1 convolutions of small maps run several images side by side as one wide image.
         ["7x7 maps, batch 17 (the last wide image part empty)"] = new(17, 8, 7, 7, 9, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
-        ["side by side, asymmetric padding, dilation"] = new(5, 4, 6, 5, 6, 3, 3) { DilationW = 2, PadTop = 1, PadLeft = 3, PadBottom = 2, PadRight = 0 },
-        ["side by side, no padding"] = new(4, 3, 6, 6, 5, 3, 3),
+        ["side by side, asymmetric padding, dilation"] = new(5, 4, 6, 5, 6, 3, 3) { DilationW = 2, PadTop = 1, PadLeft = 2, PadBottom = 2, PadRight = 1 },
+        ["one-sided padding, dilation"] = new(5, 4, 6, 5, 6, 3, 3) { DilationW = 2, PadTop = 1, PadLeft = 3, PadBottom = 2, PadRight = 0 },
+        ["side by side, 3x3 stride 2 (7 -> 4)"] = new(4, 8, 7, 7, 8, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["no padding (side by side where panels round up)"] = new(4, 3, 6, 6, 5, 3, 3),
         ["side by side, 16 channels (grad input as a forward conv)"] = new(7, 16, 5, 6, 12, 3, 3) { PadTop = 1, PadLeft = 2, PadBottom = 1, PadRight = 1 },
         ["batch 1, many threads"] = new(1, 16, 14, 14, 24, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
     };
@@ -114,7 +116,8 @@ public class Conv2dTests
     [MemberData(nameof(Cases))]
     public void MatchesNaiveConvolution(string name) => CheckAll(CaseShapes[name]);
 
-    /// <summary>The side-by-side cases above do take that path (and the batch of 17 leaves a wide image part empty).</summary>
+    /// <summary>The side-by-side cases above do take that path with any GEMM kernel (and the batch of 17 leaves a
+    /// wide image part empty).</summary>
     [Fact]
     public void SmallMapCasesRunSideBySide()
     {
@@ -131,6 +134,9 @@ public class Conv2dTests
     {
         CheckAll(CaseShapes["3x3 s2 p1"], threads: 1);
         CheckAll(CaseShapes["groups 2"], threads: 3);
+        // One thread per wide image: grad input adds W^T * dY straight onto the wide planes (AddsOntoPlanes).
+        CheckAll(CaseShapes["side by side, 3x3 stride 2 (7 -> 4)"], threads: 1);
+        CheckAll(CaseShapes["1x1 s2"], threads: 1);
     }
 
     /// <summary>Loss L = sum(conv(x, w) * r) in double; central differences against the backward passes.</summary>
@@ -203,5 +209,8 @@ public class Conv2dTests
         Assert.Throws<ArgumentException>(() => Conv2d.Forward(s, new float[48], new float[36], default, new float[16]));
         var t = new Conv2dShape(1, 2, 4, 4, 4, 3, 3);
         Assert.Throws<ArgumentException>(() => Conv2d.Forward(t, new float[31], new float[72], default, new float[16]));
+        // A kernel one column wider than the padded input (truncating division made its output width 1).
+        var wide = new Conv2dShape(2, 2, 3, 2, 2, 1, 3) { StrideW = 2 };
+        Assert.Throws<ArgumentException>(() => Conv2d.Forward(wide, new float[24], new float[12], default, new float[12]));
     }
 }
