@@ -32,19 +32,18 @@ public static unsafe class Conv2d
         if (!bias.IsEmpty) Check(s, bias.Length, s.OutChannels, nameof(bias));
         if (s.Batch == 0) return;
         int dop = CpuParallel.Resolve(degreeOfParallelism);
-        int perWide = SideBySideImages.PerWideImage(s, DepthwiseConv2d.Applies(s) || IsDepthwise(s));
-        var ws = perWide > 1 ? SideBySideImages.Widened(s, perWide) : s;
+        var layout = SideBySide(s);
         fixed (float* px = input, pw = weight, pb = bias, py = output)
         {
             using var packed = new PackedWeights(s, pw, transpose: false);
             nint x = (nint)px, w = (nint)pw, b = bias.IsEmpty ? 0 : (nint)pb, y = (nint)py;
             var pk = packed;
-            int inner = ws.Batch >= dop ? 1 : dop;
-            var cp = new ConvPlanes(ws);
-            if (perWide == 1)
+            int inner = layout.Wide.Batch >= dop ? 1 : dop;
+            var cp = new ConvPlanes(layout.Wide);
+            if (!layout.IsWide)
                 CpuParallel.For(s.Batch, dop, n => ForwardImage(s, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, n, inner, accumulate));
             else
-                CpuParallel.For(ws.Batch, dop, q => ForwardWideImage(s, ws, perWide, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, q, inner, accumulate));
+                CpuParallel.For(layout.Wide.Batch, dop, q => ForwardWideImage(layout, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, q, inner, accumulate));
         }
     }
 
@@ -78,20 +77,19 @@ public static unsafe class Conv2d
             return;
         }
         int dop = CpuParallel.Resolve(degreeOfParallelism);
-        int perWide = SideBySideImages.PerWideImage(s, DepthwiseConv2d.Applies(s) || IsDepthwise(s));
-        var ws = perWide > 1 ? SideBySideImages.Widened(s, perWide) : s;
+        var layout = SideBySide(s);
         fixed (float* pdy = gradOutput, pw = weight, pdx = gradInput)
         {
-            int inner = ws.Batch >= dop ? 1 : dop;
-            var cp = new ConvPlanes(ws);
-            bool fused = AddsOntoPlanes(ws, cp, inner);
+            int inner = layout.Wide.Batch >= dop ? 1 : dop;
+            var cp = new ConvPlanes(layout.Wide);
+            bool fused = AddsOntoPlanes(layout.Wide, cp, inner);
             using var packed = new PackedWeights(s, pw, transpose: true, tapMajor: fused);
             nint dy = (nint)pdy, w = (nint)pw, dx = (nint)pdx;
             var pk = packed;
-            if (perWide == 1)
+            if (!layout.IsWide)
                 CpuParallel.For(s.Batch, dop, n => BackwardDataImage(s, cp, (float*)dy, (float*)w, pk, fused, (float*)dx, n, inner, accumulate));
             else
-                CpuParallel.For(ws.Batch, dop, q => BackwardDataWideImage(s, ws, perWide, cp, (float*)dy, (float*)w, pk, fused, (float*)dx, q, inner, accumulate));
+                CpuParallel.For(layout.Wide.Batch, dop, q => BackwardDataWideImage(layout, cp, (float*)dy, (float*)w, pk, fused, (float*)dx, q, inner, accumulate));
         }
     }
 
@@ -128,13 +126,12 @@ public static unsafe class Conv2d
                 });
 
             // Fixed chunks of (wide) images, each summing its images into its own buffer (chunk 0 into gradWeight).
-            int perWide = SideBySideImages.PerWideImage(s, DepthwiseConv2d.Applies(s) || IsDepthwise(s));
-            var ws = perWide > 1 ? SideBySideImages.Widened(s, perWide) : s;
-            int chunks = Math.Min(ws.Batch, dop);
-            var cp = new ConvPlanes(ws);
+            var layout = SideBySide(s);
+            int chunks = Math.Min(layout.Wide.Batch, dop);
+            var cp = new ConvPlanes(layout.Wide);
             int inner = chunks == 1 ? dop : 1;
             int wlen = checked((int)s.WeightLength);
-            int perCall = ImagesPerWeightGradient(ws, cp);
+            int perCall = ImagesPerWeightGradient(layout.Wide, cp);
             float[]? partials = chunks > 1 ? ArrayPool<float>.Shared.Rent((chunks - 1) * wlen) : null;
             try
             {
@@ -144,12 +141,12 @@ public static unsafe class Conv2d
                     CpuParallel.For(chunks, dop, c =>
                     {
                         float* dst = c == 0 ? (float*)dw : (float*)part + (long)(c - 1) * wlen;
-                        int n0 = (int)((long)ws.Batch * c / chunks), n1 = (int)((long)ws.Batch * (c + 1) / chunks);
+                        int n0 = (int)((long)layout.Wide.Batch * c / chunks), n1 = (int)((long)layout.Wide.Batch * (c + 1) / chunks);
                         for (int n = n0; n < n1; n += perCall)
                         {
                             int count = Math.Min(perCall, n1 - n);
-                            if (perWide == 1) BackwardWeightsImages(s, cp, (float*)x, (float*)dy, dst, n, count, accumulate: n > n0, inner);
-                            else BackwardWeightsWideImages(s, ws, perWide, cp, (float*)x, (float*)dy, dst, n, count, accumulate: n > n0, inner);
+                            if (!layout.IsWide) BackwardWeightsImages(s, cp, (float*)x, (float*)dy, dst, n, count, accumulate: n > n0, inner);
+                            else BackwardWeightsWideImages(layout, cp, (float*)x, (float*)dy, dst, n, count, accumulate: n > n0, inner);
                         }
                     });
                     for (int c = 1; c < chunks; c++)
@@ -200,6 +197,9 @@ public static unsafe class Conv2d
         if (actual != expected)
             throw new ArgumentException($"Conv2d: {name} has {actual} elements, the shape needs {expected}: {s}", name);
     }
+
+    /// <summary>How the batch runs side by side (depthwise convolutions, which have their own kernels, never do).</summary>
+    private static SideBySideImages.Layout SideBySide(in Conv2dShape s) => new(s, DepthwiseConv2d.Applies(s) || IsDepthwise(s));
 
     /// <summary>One input channel and few outputs per group: direct weighted sums beat an 8-row GEMM tile.</summary>
     private static bool IsDepthwise(in Conv2dShape s) => s.GroupInChannels == 1 && s.GroupOutChannels < 8;
@@ -320,33 +320,31 @@ public static unsafe class Conv2d
     }
 
     /// <summary>
-    /// Forward of wide image q (<see cref="SideBySideImages"/>): images q * perWide ... side by side in scratch,
+    /// Forward of wide image q (<see cref="SideBySideImages"/>): images q * PerWide ... side by side in scratch,
     /// convolved as one, their outputs cropped back out (bias included).
     /// </summary>
-    private static void ForwardWideImage(in Conv2dShape s, in Conv2dShape ws, int perWide, ConvPlanes cp, float* x, float* w, in PackedWeights packed,
+    private static void ForwardWideImage(in SideBySideImages.Layout layout, ConvPlanes cp, float* x, float* w, in PackedWeights packed,
         float* bias, float* y, int q, int threads, bool accumulate)
     {
-        int pitch = SideBySideImages.Pitch(s);
-        float* wx = Scratch(ScratchSlot.ConvWideInput, (long)s.InChannels * s.InHeight * ws.InWidth);
-        float* wy = Scratch(ScratchSlot.ConvWideOutput, (long)s.OutChannels * s.OutHeight * ws.OutWidth);
-        SideBySideImages.Pack(x, s.Batch, s.InChannels, s.InHeight, s.InWidth, perWide, pitch, ws.InWidth, q, 1, wx);
-        ForwardImage(ws, cp, wx, w, packed, bias, wy, 0, threads, accumulate: false);
-        SideBySideImages.Unpack(wy, s.Batch, s.OutChannels, s.OutHeight, s.OutWidth, perWide, SideBySideImages.OutputPitch(s), ws.OutWidth, q, 1, y,
-            accumulate);
+        float* wx = Scratch(ScratchSlot.ConvWideInput, layout.WideInputLength);
+        float* wy = Scratch(ScratchSlot.ConvWideOutput, layout.WideOutputLength);
+        layout.PackInputs(x, q, 1, wx);
+        ForwardImage(layout.Wide, cp, wx, w, packed, bias, wy, 0, threads, accumulate: false);
+        layout.UnpackOutputs(wy, q, y, accumulate);
     }
 
     /// <summary>
-    /// Grad input of wide image q (<see cref="SideBySideImages"/>): the output gradients of images q * perWide ...
+    /// Grad input of wide image q (<see cref="SideBySideImages"/>): the output gradients of images q * PerWide ...
     /// side by side in scratch (zero between them), their grad inputs cropped back out of the wide one.
     /// </summary>
-    private static void BackwardDataWideImage(in Conv2dShape s, in Conv2dShape ws, int perWide, ConvPlanes cp, float* dy, float* w,
+    private static void BackwardDataWideImage(in SideBySideImages.Layout layout, ConvPlanes cp, float* dy, float* w,
         in PackedWeights packed, bool addsOntoPlanes, float* dx, int q, int threads, bool accumulate)
     {
-        float* wdy = Scratch(ScratchSlot.ConvWideOutput, (long)s.OutChannels * s.OutHeight * ws.OutWidth);
-        float* wdx = Scratch(ScratchSlot.ConvWideInput, (long)s.InChannels * s.InHeight * ws.InWidth);
-        SideBySideImages.Pack(dy, s.Batch, s.OutChannels, s.OutHeight, s.OutWidth, perWide, SideBySideImages.OutputPitch(s), ws.OutWidth, q, 1, wdy);
-        BackwardDataImage(ws, cp, wdy, w, packed, addsOntoPlanes, wdx, 0, threads, accumulate: false);
-        SideBySideImages.Unpack(wdx, s.Batch, s.InChannels, s.InHeight, s.InWidth, perWide, SideBySideImages.Pitch(s), ws.InWidth, q, 1, dx, accumulate);
+        float* wdy = Scratch(ScratchSlot.ConvWideOutput, layout.WideOutputLength);
+        float* wdx = Scratch(ScratchSlot.ConvWideInput, layout.WideInputLength);
+        layout.PackOutputs(dy, q, 1, wdy);
+        BackwardDataImage(layout.Wide, cp, wdy, w, packed, addsOntoPlanes, wdx, 0, threads, accumulate: false);
+        layout.UnpackInputs(wdx, q, dx, accumulate);
     }
 
     private static void BackwardDataImage(in Conv2dShape s, ConvPlanes cp, float* dy, float* w, in PackedWeights packed,
@@ -420,15 +418,14 @@ public static unsafe class Conv2d
     /// dW (+)= the weight gradient of wide images q0 .. q0 + count - 1 (<see cref="SideBySideImages"/>): inputs and
     /// output gradients packed side by side in scratch, the gradient's columns between images zero.
     /// </summary>
-    private static void BackwardWeightsWideImages(in Conv2dShape s, in Conv2dShape ws, int perWide, ConvPlanes cp, float* x, float* dy, float* dw,
+    private static void BackwardWeightsWideImages(in SideBySideImages.Layout layout, ConvPlanes cp, float* x, float* dy, float* dw,
         int q0, int count, bool accumulate, int threads)
     {
-        int pitch = SideBySideImages.Pitch(s);
-        float* wx = Scratch(ScratchSlot.ConvWideInput, (long)count * s.InChannels * s.InHeight * ws.InWidth);
-        float* wdy = Scratch(ScratchSlot.ConvWideOutput, (long)count * s.OutChannels * s.OutHeight * ws.OutWidth);
-        SideBySideImages.Pack(x, s.Batch, s.InChannels, s.InHeight, s.InWidth, perWide, pitch, ws.InWidth, q0, count, wx);
-        SideBySideImages.Pack(dy, s.Batch, s.OutChannels, s.OutHeight, s.OutWidth, perWide, SideBySideImages.OutputPitch(s), ws.OutWidth, q0, count, wdy);
-        BackwardWeightsImages(ws, cp, wx, wdy, dw, 0, count, accumulate, threads);
+        float* wx = Scratch(ScratchSlot.ConvWideInput, count * layout.WideInputLength);
+        float* wdy = Scratch(ScratchSlot.ConvWideOutput, count * layout.WideOutputLength);
+        layout.PackInputs(x, q0, count, wx);
+        layout.PackOutputs(dy, q0, count, wdy);
+        BackwardWeightsImages(layout.Wide, cp, wx, wdy, dw, 0, count, accumulate, threads);
     }
 
     /// <summary>dW (+)= the weight gradient of images n0 .. n0 + count - 1, summed in image order.</summary>

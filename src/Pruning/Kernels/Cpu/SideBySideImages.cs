@@ -54,62 +54,91 @@ internal static unsafe class SideBySideImages
     }
 
     /// <summary>Input columns from one image's first column to the next one's (see the class comment).</summary>
-    public static int Pitch(in Conv2dShape s)
+    private static int Pitch(in Conv2dShape s)
     {
         int least = s.InWidth + Math.Max(s.PadLeft, s.PadRight);
         return (least + s.StrideW - 1) / s.StrideW * s.StrideW;
     }
 
     /// <summary>Output columns from one image's first output column to the next one's.</summary>
-    public static int OutputPitch(in Conv2dShape s) => Pitch(s) / s.StrideW;
+    private static int OutputPitch(in Conv2dShape s) => Pitch(s) / s.StrideW;
 
     /// <summary>The convolution over wide images of <paramref name="perWide"/> images each (same channels, kernel, padding).</summary>
-    public static Conv2dShape Widened(in Conv2dShape s, int perWide) =>
+    private static Conv2dShape Widened(in Conv2dShape s, int perWide) =>
         s with { Batch = (s.Batch + perWide - 1) / perWide, InWidth = (perWide - 1) * Pitch(s) + s.InWidth };
+
+    /// <summary>
+    /// A convolution's batch grouped into wide images: the shape as given, the widened one it runs as (the
+    /// same when one image per wide image is best) and the copies between them.
+    /// </summary>
+    public readonly struct Layout
+    {
+        public readonly Conv2dShape Shape, Wide;
+        public readonly int PerWide;
+
+        public Layout(in Conv2dShape shape, bool depthwise)
+        {
+            Shape = shape;
+            PerWide = PerWideImage(shape, depthwise);
+            Wide = PerWide > 1 ? Widened(shape, PerWide) : shape;
+        }
+
+        public bool IsWide => PerWide > 1;
+
+        /// <summary>Floats of one wide image's input and output.</summary>
+        public long WideInputLength => (long)Shape.InChannels * Shape.InHeight * Wide.InWidth;
+        public long WideOutputLength => (long)Shape.OutChannels * Shape.OutHeight * Wide.OutWidth;
+
+        /// <summary>dst = wide images firstWide .. firstWide + count - 1 of the inputs at x.</summary>
+        public void PackInputs(float* x, int firstWide, int count, float* dst) =>
+            Pack(x, Shape.Batch, Shape.InChannels, Shape.InHeight, Shape.InWidth, PerWide, Pitch(Shape), Wide.InWidth, firstWide, count, dst);
+
+        /// <summary>dst = wide images firstWide .. firstWide + count - 1 of the outputs (or output gradients) at y.</summary>
+        public void PackOutputs(float* y, int firstWide, int count, float* dst) =>
+            Pack(y, Shape.Batch, Shape.OutChannels, Shape.OutHeight, Shape.OutWidth, PerWide, OutputPitch(Shape), Wide.OutWidth, firstWide, count, dst);
+
+        /// <summary>The inputs (or input gradients) at x of wide image q's images = (or +=) their columns of src.</summary>
+        public void UnpackInputs(float* src, int q, float* x, bool accumulate) =>
+            Unpack(src, Shape.Batch, Shape.InChannels, Shape.InHeight, Shape.InWidth, PerWide, Pitch(Shape), Wide.InWidth, q, 1, x, accumulate);
+
+        /// <summary>The outputs at y of wide image q's images = (or +=) their columns of src.</summary>
+        public void UnpackOutputs(float* src, int q, float* y, bool accumulate) =>
+            Unpack(src, Shape.Batch, Shape.OutChannels, Shape.OutHeight, Shape.OutWidth, PerWide, OutputPitch(Shape), Wide.OutWidth, q, 1, y, accumulate);
+    }
 
     /// <summary>
     /// dst (<paramref name="wideCount"/> wide images of <paramref name="channels"/> x <paramref name="rows"/> x
     /// <paramref name="wideWidth"/>) = the images firstWide * perWide ... of src (images of channels x rows x
     /// width; <paramref name="images"/> in all) side by side <paramref name="pitch"/> columns apart, zero elsewhere.
     /// </summary>
-    public static void Pack(float* src, int images, int channels, int rows, int width, int perWide, int pitch, int wideWidth,
-        int firstWide, int wideCount, float* dst)
-    {
-        long imageLength = (long)channels * rows * width;
-        for (int q = 0; q < wideCount; q++)
-        {
-            float* wide = dst + (long)q * channels * rows * wideWidth;
-            VectorOps.Clear(wide, (long)channels * rows * wideWidth);
-            int first = (firstWide + q) * perWide, count = Math.Min(perWide, images - first);
-            for (int j = 0; j < count; j++)
-            {
-                float* image = src + (first + j) * imageLength;
-                for (int r = 0; r < channels * rows; r++)
-                    VectorOps.Copy(wide + (long)r * wideWidth + j * pitch, image + (long)r * width, width);
-            }
-        }
-    }
+    private static void Pack(float* src, int images, int channels, int rows, int width, int perWide, int pitch, int wideWidth,
+        int firstWide, int wideCount, float* dst) =>
+        Walk(src, images, channels, rows, width, perWide, pitch, wideWidth, firstWide, wideCount, dst, toWide: true, accumulate: false);
 
-    /// <summary>
-    /// The adjoint of <see cref="Pack"/> for outputs: each image firstWide * perWide ... of dst (channels x rows
-    /// x width) = (or, accumulating, +=) its columns of the wide images at src.
-    /// </summary>
-    public static void Unpack(float* src, int images, int channels, int rows, int width, int perWide, int pitch, int wideWidth,
-        int firstWide, int wideCount, float* dst, bool accumulate)
+    /// <summary>The adjoint of <see cref="Pack"/>: each image firstWide * perWide ... of dst = (or, accumulating, +=)
+    /// its columns of the wide images at src.</summary>
+    private static void Unpack(float* src, int images, int channels, int rows, int width, int perWide, int pitch, int wideWidth,
+        int firstWide, int wideCount, float* dst, bool accumulate) =>
+        Walk(dst, images, channels, rows, width, perWide, pitch, wideWidth, firstWide, wideCount, src, toWide: false, accumulate);
+
+    private static void Walk(float* images, int count, int channels, int rows, int width, int perWide, int pitch, int wideWidth,
+        int firstWide, int wideCount, float* wides, bool toWide, bool accumulate)
     {
-        long imageLength = (long)channels * rows * width;
+        long imageLength = (long)channels * rows * width, wideLength = (long)channels * rows * wideWidth;
         for (int q = 0; q < wideCount; q++)
         {
-            float* wide = src + (long)q * channels * rows * wideWidth;
-            int first = (firstWide + q) * perWide, count = Math.Min(perWide, images - first);
-            for (int j = 0; j < count; j++)
+            float* wide = wides + q * wideLength;
+            if (toWide) VectorOps.Clear(wide, wideLength);
+            int first = (firstWide + q) * perWide, present = Math.Min(perWide, count - first);
+            for (int j = 0; j < present; j++)
             {
-                float* image = dst + (first + j) * imageLength;
+                float* image = images + (first + j) * imageLength;
                 for (int r = 0; r < channels * rows; r++)
                 {
-                    float* from = wide + (long)r * wideWidth + j * pitch;
-                    if (accumulate) VectorOps.Add(image + (long)r * width, from, width);
-                    else VectorOps.Copy(image + (long)r * width, from, width);
+                    float* run = wide + (long)r * wideWidth + j * pitch, row = image + (long)r * width;
+                    if (toWide) VectorOps.Copy(run, row, width);
+                    else if (accumulate) VectorOps.Add(row, run, width);
+                    else VectorOps.Copy(row, run, width);
                 }
             }
         }
