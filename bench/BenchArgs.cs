@@ -15,4 +15,21 @@ public static class BenchArgs
         }
         return threads;
     }
+
+    /// <summary>
+    /// The policies of --row-tiles auto|always|never|compare (compare: never, then always), for benchmarks that
+    /// time <see cref="Spp.Pruning.Kernels.Cpu.Conv2d.RowTiles"/> both ways; Auto when absent.
+    /// </summary>
+    public static Spp.Pruning.Kernels.Cpu.RowTilePolicy[] RowTiles(string[] args)
+    {
+        int ri = Array.IndexOf(args, "--row-tiles");
+        string value = ri >= 0 && ri + 1 < args.Length ? args[ri + 1] : "auto";
+        return value switch
+        {
+            "compare" => [Spp.Pruning.Kernels.Cpu.RowTilePolicy.Never, Spp.Pruning.Kernels.Cpu.RowTilePolicy.Always],
+            "always" => [Spp.Pruning.Kernels.Cpu.RowTilePolicy.Always],
+            "never" => [Spp.Pruning.Kernels.Cpu.RowTilePolicy.Never],
+            _ => [Spp.Pruning.Kernels.Cpu.RowTilePolicy.Auto],
+        };
+    }
 }

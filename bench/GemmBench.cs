@@ -37,8 +37,15 @@ public static class GemmBench
         gemms.Add(("1024^3 A^T B^T", true, true, 1024, 1024, 1024));
         foreach (var g in gemms.Where(g => Wanted(g.Name)))
             rows.Add(Gemm(g.Name, g.TA, g.TB, g.M, g.N, g.K, threads, seconds, peak));
+        // --row-tiles compare: each conv layer with the planes' GEMM forward, then with row tiles, one after the other.
+        var policies = BenchArgs.RowTiles(args);
         foreach (var (name, shape) in ConvLayers(quick).Where(l => Wanted(l.Item1)))
-            rows.AddRange(Conv(name, shape, threads, seconds, peak));
+            foreach (var policy in policies)
+            {
+                Conv2d.RowTiles = policy;
+                rows.AddRange(Conv(policies.Length > 1 ? $"{name} [{policy}]" : name, shape, threads, seconds, peak));
+            }
+        Conv2d.RowTiles = RowTilePolicy.Auto;
 
         if (json)
         {

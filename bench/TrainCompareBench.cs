@@ -29,6 +29,7 @@ public static class TrainCompareBench
     public static int Step(string[] args)
     {
         if (Parse(args) is not { Models.Count: 1 } o) return Usage();
+        Conv2d.RowTiles = BenchArgs.RowTiles(args)[^1];
         var model = OnnxReader.Read(o.Models[0]);
         var input = ModelInput.Of(model, o.Models[0]);
         var source = DataSources.Open(o.Data, input.Preprocessing([Mean], [Std], null, ChannelOrder.Rgb));
@@ -145,7 +146,7 @@ public static class TrainCompareBench
                 case "--warmup": warmup = int.Parse(Next()); break;
                 case "--batch": batch = int.Parse(Next()); break;
                 case "--rounds": rounds = int.Parse(Next()); break;
-                case "--threads": i++; break;
+                case "--threads" or "--row-tiles": i++; break;
                 case "--profile" or "--profile-shapes": break;
                 default: models.Add(a); break;
             }
@@ -155,7 +156,7 @@ public static class TrainCompareBench
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: train-compare MODEL... --data IDX [--rounds R] [--steps N] [--warmup W] [--batch B] [--threads T] [--profile | --profile-shapes]");
+        Console.Error.WriteLine("usage: train-compare MODEL... --data IDX [--rounds R] [--steps N] [--warmup W] [--batch B] [--threads T] [--profile | --profile-shapes] [--row-tiles auto|always|never]");
         return 2;
     }
 }

@@ -35,6 +35,14 @@ public static unsafe class Conv2d
         var layout = SideBySide(s);
         fixed (float* px = input, pw = weight, pb = bias, py = output)
         {
+            var planes = new ConvPlanes(s);
+            if (RowTileConv2d.Applies(s, planes, GemmColumnsPerImage(layout), dop))
+            {
+                using var tiles = new RowTileConv2d(s, planes, pw);
+                nint tx = (nint)px, tb = bias.IsEmpty ? 0 : (nint)pb, ty = (nint)py;
+                CpuParallel.For(s.Batch, dop, n => tiles.ForwardImage((float*)tx, (float*)tb, (float*)ty, n, accumulate));
+                return;
+            }
             using var packed = new PackedWeights(s, pw, transpose: false);
             nint x = (nint)px, w = (nint)pw, b = bias.IsEmpty ? 0 : (nint)pb, y = (nint)py;
             var pk = packed;
@@ -190,6 +198,20 @@ public static unsafe class Conv2d
                     for (int t = 0; t < taps; t++) flipped[to + t] = w[from + taps - 1 - t];
                 }
     }
+
+    /// <summary>
+    /// Forces or forbids the row-tile forward (<see cref="RowTileConv2d"/>) where it can run, for benchmarks that
+    /// compare it with the planes' GEMM; Auto (the default) picks whichever computes fewer multiply-adds.
+    /// </summary>
+    public static RowTilePolicy RowTiles { get; set; } = RowTilePolicy.Auto;
+
+    /// <summary>Whether <see cref="Forward"/> runs <paramref name="s"/> as row tiles (<see cref="RowTileConv2d"/>).</summary>
+    internal static bool UsesRowTiles(in Conv2dShape s, int degreeOfParallelism = 0) =>
+        RowTileConv2d.Applies(s, new ConvPlanes(s), GemmColumnsPerImage(SideBySide(s)), CpuParallel.Resolve(degreeOfParallelism));
+
+    /// <summary>Columns the planes' GEMM computes per image (a wide image's shared among its images), whole panels.</summary>
+    private static double GemmColumnsPerImage(in SideBySideImages.Layout layout) =>
+        (double)Sgemm.UnraggedColumns(new ConvPlanes(layout.Wide).Columns) * layout.Wide.Batch / layout.Shape.Batch;
 
     private static void Check(in Conv2dShape s, int actual, long expected, string name)
     {
@@ -369,7 +391,7 @@ public static unsafe class Conv2d
                 // dPlanes += W_g^T * dY_g, each tap-major row of the product added straight onto its run.
                 float* planes = Scratch(ScratchSlot.ConvPlanes, (long)s.GroupInChannels * cp.ChannelLength);
                 VectorOps.Clear(planes, (long)s.GroupInChannels * cp.ChannelLength);
-                cp.FillRows(s, planes, s.GroupInChannels, rows, tapMajor: true);
+                cp.FillRows(s, planes, s.GroupInChannels, rows, PatchRowOrder.TapMajor);
                 for (int co = 0; co < m; co++) dyRows[co] = e + (long)co * cols;
                 Sgemm.MultiplyRows(true, k, cols, m, 1f, wg, k, packed.Group(g), dyRows, 1f, null, 0, 1, cRows: rows);
                 cp.ToInput(s, planes, s.GroupInChannels, dxg, accumulate);

@@ -176,16 +176,27 @@ internal sealed unsafe class ConvPlanes
          & Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(to))).AsSingle();
 
     /// <summary>
-    /// Row pointers of the im2col matrix of <paramref name="channels"/> channels: rows[(c * kh + i) * kw + j],
-    /// or tap-major rows[(i * kw + j) * channels + c] (consecutive rows then lie in different planes).
+    /// Row pointers of the im2col matrix of <paramref name="channels"/> channels, tap t = i * kw + j of channel c at
+    /// rows[c * taps + t] (ChannelMajor), rows[t * channels + c] (TapMajor: consecutive rows then lie in different
+    /// planes) or rows[(i * channels + c) * kw + j] (KernelRowMajor: each kernel row's taps of all channels together).
     /// </summary>
-    public void FillRows(in Conv2dShape s, float* planes, int channels, float** rows, bool tapMajor = false)
+    public void FillRows(in Conv2dShape s, float* planes, int channels, float** rows, PatchRowOrder order = PatchRowOrder.ChannelMajor)
     {
         var taps = _tapOffsets;
+        int kw = s.KernelWidth;
         for (int c = 0; c < channels; c++)
         {
             float* channel = planes + (long)c * ChannelLength;
-            for (int t = 0; t < taps.Length; t++) rows[tapMajor ? t * channels + c : c * taps.Length + t] = channel + taps[t];
+            for (int t = 0; t < taps.Length; t++)
+            {
+                long index = order switch
+                {
+                    PatchRowOrder.TapMajor => (long)t * channels + c,
+                    PatchRowOrder.KernelRowMajor => ((long)(t / kw) * channels + c) * kw + t % kw,
+                    _ => (long)c * taps.Length + t,
+                };
+                rows[index] = channel + taps[t];
+            }
         }
     }
 
@@ -219,4 +230,12 @@ internal sealed unsafe class ConvPlanes
                 new Span<float>(dst + ow, PW - ow).Clear();
             }
     }
+}
+
+/// <summary>The order of the im2col rows <see cref="ConvPlanes.FillRows"/> lists.</summary>
+internal enum PatchRowOrder
+{
+    ChannelMajor,
+    TapMajor,
+    KernelRowMajor,
 }

@@ -1,0 +1,124 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Spp.Pruning.Kernels.Cpu;
+
+/// <summary>Output positions per <see cref="ChannelLaneKernel"/> tile: a compile-time constant per instantiation.</summary>
+internal interface IPositionCount
+{
+    static abstract int Count { get; }
+}
+
+/// <summary>7 positions: a 7-, 14- or 28-wide output row in whole tiles.</summary>
+internal readonly struct SevenPositions : IPositionCount
+{
+    public static int Count => 7;
+}
+
+/// <summary>8 positions: rows whose width is a multiple of 8.</summary>
+internal readonly struct EightPositions : IPositionCount
+{
+    public static int Count => 8;
+}
+
+/// <summary>16-lane vectors of output channels per <see cref="ChannelLaneKernel"/> tile (1 to 3).</summary>
+internal interface ILaneVectors
+{
+    static abstract int Count { get; }
+}
+
+internal readonly struct OneLaneVector : ILaneVectors
+{
+    public static int Count => 1;
+}
+
+internal readonly struct TwoLaneVectors : ILaneVectors
+{
+    public static int Count => 2;
+}
+
+internal readonly struct ThreeLaneVectors : ILaneVectors
+{
+    public static int Count => 3;
+}
+
+/// <summary>
+/// The register tile of <see cref="RowTileConv2d"/>, a GEMM micro-kernel with the roles of a convolution's
+/// GEMM swapped: output positions are broadcast (7 or 8 consecutive values of each im2col row, read in place at
+/// aRows[p] + aOffset) and output channels fill the vector lanes (16, 32 or 48 contiguous values of row p of
+/// the packed weights, b + p * ldb), so a tile never computes a column the output does not have.
+/// C[j, :] = sum over p of aRows[p][aOffset + j] * b[p, :], j = 0 .. positions - 1, row j of C at c + j * ldc,
+/// overwritten. Every output sums p = 0 .. kc - 1 in order from zero.
+/// </summary>
+internal static unsafe class ChannelLaneKernel
+{
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run<TP, TV>(int kc, float** aRows, nint aOffset, float* b, nint ldb, float* c, nint ldc)
+        where TP : struct, IPositionCount where TV : struct, ILaneVectors
+    {
+        bool two = TV.Count >= 2, three = TV.Count >= 3, eight = TP.Count == 8;
+        Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        Vector512<float> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
+        Vector512<float> c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* r = aRows[p] + aOffset;
+            float* bp = b + p * ldb;
+            var b0 = Vector512.Load(bp);
+            var b1 = two ? Vector512.Load(bp + 16) : default;
+            var b2 = three ? Vector512.Load(bp + 32) : default;
+            var x = Vector512.Create(r[0]);
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+            if (two) c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            if (three) c02 = Vector512.FusedMultiplyAdd(x, b2, c02);
+            x = Vector512.Create(r[1]);
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+            if (two) c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            if (three) c12 = Vector512.FusedMultiplyAdd(x, b2, c12);
+            x = Vector512.Create(r[2]);
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+            if (two) c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            if (three) c22 = Vector512.FusedMultiplyAdd(x, b2, c22);
+            x = Vector512.Create(r[3]);
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+            if (two) c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            if (three) c32 = Vector512.FusedMultiplyAdd(x, b2, c32);
+            x = Vector512.Create(r[4]);
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
+            if (two) c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            if (three) c42 = Vector512.FusedMultiplyAdd(x, b2, c42);
+            x = Vector512.Create(r[5]);
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
+            if (two) c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            if (three) c52 = Vector512.FusedMultiplyAdd(x, b2, c52);
+            x = Vector512.Create(r[6]);
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
+            if (two) c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            if (three) c62 = Vector512.FusedMultiplyAdd(x, b2, c62);
+            if (eight)
+            {
+                x = Vector512.Create(r[7]);
+                c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
+                if (two) c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+                if (three) c72 = Vector512.FusedMultiplyAdd(x, b2, c72);
+            }
+        }
+        Store<TV>(c, c00, c01, c02);
+        Store<TV>(c + ldc, c10, c11, c12);
+        Store<TV>(c + 2 * ldc, c20, c21, c22);
+        Store<TV>(c + 3 * ldc, c30, c31, c32);
+        Store<TV>(c + 4 * ldc, c40, c41, c42);
+        Store<TV>(c + 5 * ldc, c50, c51, c52);
+        Store<TV>(c + 6 * ldc, c60, c61, c62);
+        if (eight) Store<TV>(c + 7 * ldc, c70, c71, c72);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TV>(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> x2) where TV : struct, ILaneVectors
+    {
+        x0.Store(c);
+        if (TV.Count >= 2) x1.Store(c + 16);
+        if (TV.Count >= 3) x2.Store(c + 32);
+    }
+}
