@@ -3,20 +3,29 @@ using System.Runtime.Intrinsics;
 
 namespace Spp.Pruning.Kernels.Cpu;
 
-/// <summary>Output positions per <see cref="ChannelLaneKernel"/> tile: a compile-time constant per instantiation.</summary>
-internal interface IPositionCount
+/// <summary>
+/// Broadcast values per <see cref="ChannelLaneKernel"/> tile (output positions forward, im2col rows for the weight
+/// gradient): a compile-time constant per instantiation.
+/// </summary>
+internal interface IBroadcastCount
 {
     static abstract int Count { get; }
 }
 
-/// <summary>7 positions: a 7-, 14- or 28-wide output row in whole tiles.</summary>
-internal readonly struct SevenPositions : IPositionCount
+/// <summary>6 values: the weight gradient's tile with four lane vectors (24 accumulators).</summary>
+internal readonly struct SixValues : IBroadcastCount
+{
+    public static int Count => 6;
+}
+
+/// <summary>7 values: a 7-, 14- or 28-wide output row in whole tiles.</summary>
+internal readonly struct SevenValues : IBroadcastCount
 {
     public static int Count => 7;
 }
 
-/// <summary>8 positions: rows whose width is a multiple of 8.</summary>
-internal readonly struct EightPositions : IPositionCount
+/// <summary>8 values: rows whose width is a multiple of 8; the weight gradient's tile with up to three lane vectors.</summary>
+internal readonly struct EightValues : IBroadcastCount
 {
     public static int Count => 8;
 }
@@ -42,6 +51,11 @@ internal readonly struct ThreeLaneVectors : ILaneVectors
     public static int Count => 3;
 }
 
+internal readonly struct FourLaneVectors : ILaneVectors
+{
+    public static int Count => 4;
+}
+
 /// <summary>
 /// The register tile of <see cref="RowTileConv2d"/>, a GEMM micro-kernel with the roles of a convolution's
 /// GEMM swapped: output positions are broadcast (7 or 8 consecutive values of each im2col row, read in place at
@@ -54,7 +68,7 @@ internal static unsafe class ChannelLaneKernel
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TP, TV>(int kc, float** aRows, nint aOffset, float* b, nint ldb, float* c, nint ldc)
-        where TP : struct, IPositionCount where TV : struct, ILaneVectors
+        where TP : struct, IBroadcastCount where TV : struct, ILaneVectors
     {
         bool two = TV.Count >= 2, three = TV.Count >= 3, eight = TP.Count == 8;
         Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
@@ -112,6 +126,108 @@ internal static unsafe class ChannelLaneKernel
         Store<TV>(c + 5 * ldc, c50, c51, c52);
         Store<TV>(c + 6 * ldc, c60, c61, c62);
         if (eight) Store<TV>(c + 7 * ldc, c70, c71, c72);
+    }
+
+    /// <summary>
+    /// The weight-gradient tile: C[i, :] (+)= sum over images n, output rows oy in [rowLo, rowHi) and columns
+    /// ox &lt; ow of aRows[i][n * imageStride + oy * pw + ox] * dyT[n * dyImageStride + (oy * ow + ox) * ldb, :],
+    /// for TR rows i (im2col rows of the images' planes) and TV lane vectors of output channels (dyT: output
+    /// gradients position-major). Sums in order of n, oy, ox from zero, then adds onto C when accumulating.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunWeightGradient<TR, TV>(float** aRows, nint imageStride, int images, int rowLo, int rowHi, int pw, int ow,
+        float* dyT, nint dyImageStride, nint ldb, float* c, nint ldc, bool accumulate)
+        where TR : struct, IBroadcastCount where TV : struct, ILaneVectors
+    {
+        bool two = TV.Count >= 2, three = TV.Count >= 3, four = TV.Count >= 4, eight = TR.Count == 8;
+        float* r0 = aRows[0], r1 = aRows[1], r2 = aRows[2], r3 = aRows[3], r4 = aRows[4], r5 = aRows[5];
+        float* r6 = eight ? aRows[6] : null, r7 = eight ? aRows[7] : null;
+        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default;
+        Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default;
+        Vector512<float> c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
+        Vector512<float> c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
+        for (int n = 0; n < images; n++)
+            for (int oy = rowLo; oy < rowHi; oy++)
+            {
+                nint o = n * imageStride + (nint)oy * pw;
+                float* bp = dyT + n * dyImageStride + (nint)oy * ow * ldb;
+                for (int ox = 0; ox < ow; ox++, o++, bp += ldb)
+                {
+                    var b0 = Vector512.Load(bp);
+                    var b1 = two ? Vector512.Load(bp + 16) : default;
+                    var b2 = three ? Vector512.Load(bp + 32) : default;
+                    var b3 = four ? Vector512.Load(bp + 48) : default;
+                    var x = Vector512.Create(r0[o]);
+                    c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+                    if (two) c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+                    if (three) c02 = Vector512.FusedMultiplyAdd(x, b2, c02);
+                    if (four) c03 = Vector512.FusedMultiplyAdd(x, b3, c03);
+                    x = Vector512.Create(r1[o]);
+                    c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+                    if (two) c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+                    if (three) c12 = Vector512.FusedMultiplyAdd(x, b2, c12);
+                    if (four) c13 = Vector512.FusedMultiplyAdd(x, b3, c13);
+                    x = Vector512.Create(r2[o]);
+                    c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+                    if (two) c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+                    if (three) c22 = Vector512.FusedMultiplyAdd(x, b2, c22);
+                    if (four) c23 = Vector512.FusedMultiplyAdd(x, b3, c23);
+                    x = Vector512.Create(r3[o]);
+                    c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+                    if (two) c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+                    if (three) c32 = Vector512.FusedMultiplyAdd(x, b2, c32);
+                    if (four) c33 = Vector512.FusedMultiplyAdd(x, b3, c33);
+                    x = Vector512.Create(r4[o]);
+                    c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
+                    if (two) c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+                    if (three) c42 = Vector512.FusedMultiplyAdd(x, b2, c42);
+                    if (four) c43 = Vector512.FusedMultiplyAdd(x, b3, c43);
+                    x = Vector512.Create(r5[o]);
+                    c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
+                    if (two) c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+                    if (three) c52 = Vector512.FusedMultiplyAdd(x, b2, c52);
+                    if (four) c53 = Vector512.FusedMultiplyAdd(x, b3, c53);
+                    if (eight)
+                    {
+                        x = Vector512.Create(r6[o]);
+                        c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
+                        if (two) c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+                        if (three) c62 = Vector512.FusedMultiplyAdd(x, b2, c62);
+                        x = Vector512.Create(r7[o]);
+                        c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
+                        if (two) c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+                        if (three) c72 = Vector512.FusedMultiplyAdd(x, b2, c72);
+                    }
+                }
+            }
+        Merge<TV>(c, c00, c01, c02, c03, accumulate);
+        Merge<TV>(c + ldc, c10, c11, c12, c13, accumulate);
+        Merge<TV>(c + 2 * ldc, c20, c21, c22, c23, accumulate);
+        Merge<TV>(c + 3 * ldc, c30, c31, c32, c33, accumulate);
+        Merge<TV>(c + 4 * ldc, c40, c41, c42, c43, accumulate);
+        Merge<TV>(c + 5 * ldc, c50, c51, c52, c53, accumulate);
+        if (eight)
+        {
+            Merge<TV>(c + 6 * ldc, c60, c61, c62, default, accumulate);
+            Merge<TV>(c + 7 * ldc, c70, c71, c72, default, accumulate);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Merge<TV>(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> x2, Vector512<float> x3, bool accumulate)
+        where TV : struct, ILaneVectors
+    {
+        if (accumulate)
+        {
+            x0 += Vector512.Load(c);
+            if (TV.Count >= 2) x1 += Vector512.Load(c + 16);
+            if (TV.Count >= 3) x2 += Vector512.Load(c + 32);
+            if (TV.Count >= 4) x3 += Vector512.Load(c + 48);
+        }
+        x0.Store(c);
+        if (TV.Count >= 2) x1.Store(c + 16);
+        if (TV.Count >= 3) x2.Store(c + 32);
+        if (TV.Count >= 4) x3.Store(c + 48);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

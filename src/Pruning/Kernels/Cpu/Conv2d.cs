@@ -15,6 +15,9 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// several images per pass on small maps. Groups with one input channel and few outputs (depthwise) skip
 /// GEMMs: stride 1 runs directly on the unpadded planes with masked vector loads
 /// (<see cref="DepthwiseConv2d"/>), other strides as weighted sums of the plane runs.
+/// Small maps with more than 16 output channels (one group) run forward, stride-1 grad input and grad weight as
+/// row tiles instead (<see cref="RowTileConv2d"/>: output channels in the vector lanes, no junk columns, no
+/// multiplies by padding rows) when that computes no more multiply-adds.
 /// Images are spread over threads; weight gradients are summed per fixed image chunk and reduced in
 /// chunk order, so results are deterministic for a fixed degree of parallelism.
 /// Gradient outputs are overwritten unless accumulating. An empty bias / gradBias span means no bias.
@@ -133,8 +136,15 @@ public static unsafe class Conv2d
                     ((float*)db)[co] = sum;
                 });
 
-            // Fixed chunks of (wide) images, each summing its images into its own buffer (chunk 0 into gradWeight).
             var layout = SideBySide(s);
+            var planes = new ConvPlanes(s);
+            if (RowTileConv2d.Applies(s, planes, GemmColumnsPerImage(layout), dop))
+            {
+                using var tiles = new RowTileConv2d(s, planes, null);
+                RowTileWeightGradient(s, tiles, (float*)x, (float*)dy, pdw, dop);
+                return;
+            }
+            // Fixed chunks of (wide) images, each summing its images into its own buffer (chunk 0 into gradWeight).
             int chunks = Math.Min(layout.Wide.Batch, dop);
             var cp = new ConvPlanes(layout.Wide);
             int inner = chunks == 1 ? dop : 1;
@@ -165,6 +175,35 @@ public static unsafe class Conv2d
             {
                 if (partials != null) ArrayPool<float>.Shared.Return(partials);
             }
+        }
+    }
+
+    /// <summary>
+    /// dW by row tiles: fixed chunks of images, one per thread, each summing its images into its own buffer in the
+    /// row tiles' layout; the buffers are added in chunk order and turned back into the ONNX layout.
+    /// </summary>
+    private static void RowTileWeightGradient(in Conv2dShape s, RowTileConv2d tiles, float* x, float* dy, float* dw, int dop)
+    {
+        int chunks = Math.Min(s.Batch, dop), length = tiles.GradientLength, perCall = tiles.ImagesPerWeightGradient, batch = s.Batch;
+        var buffers = ArrayPool<float>.Shared.Rent(chunks * length);
+        try
+        {
+            fixed (float* pb = buffers)
+            {
+                nint b = (nint)pb, px = (nint)x, pdy = (nint)dy;
+                CpuParallel.For(chunks, dop, c =>
+                {
+                    int n0 = (int)((long)batch * c / chunks), n1 = (int)((long)batch * (c + 1) / chunks);
+                    for (int n = n0; n < n1; n += perCall)
+                        tiles.WeightGradientImages((float*)px, (float*)pdy, (float*)b + (long)c * length, n, Math.Min(perCall, n1 - n), accumulate: n > n0);
+                });
+                for (int c = 1; c < chunks; c++) VectorOps.Add(pb, pb + (long)c * length, length);
+                tiles.ToWeights(pb, dw);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffers);
         }
     }
 
