@@ -31,4 +31,4 @@ def bench(cin, cout, hw, stride):
         t = time.perf_counter(); bwd(); ts.append(time.perf_counter() - t)
     tb = min(ts) - tf
     print(f"{cin}->{cout} {hw}x{hw} s{stride}: fwd {tf*1e3:.2f} ms {2*macs/tf/1e9:.0f} GF/s ({2*macs/tf/1e9/PEAK*100:.0f}%), bwd {tb*1e3:.2f} ms {4*macs/tb/1e9:.0f} GF/s ({4*macs/tb/1e9/PEAK*100:.0f}%)")
-for a in [(16,16,28,1),(16,32,28,2),(32,32,14,1),(32,64,14,2),(64,64,7,1),(128,128,7,1)]: bench(*a)
+for a in [(16,16,28,1),(16,32,28,2),(32,32,14,1),(32,64,14,2),(64,64,7,1),(32,32,28,1),(64,64,14,1),(128,128,7,1)]: bench(*a)

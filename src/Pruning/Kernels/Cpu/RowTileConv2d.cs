@@ -37,8 +37,9 @@ internal sealed unsafe class RowTileConv2d : IDisposable
     private readonly (int Lo, int Hi)[] _kernelRowOutputs;
 
     /// <summary>
-    /// Whether this layout runs <paramref name="s"/> (forward, and grad weight with the same rule): AVX-512, one group, not a plain 1x1 GEMM, enough depth to hide
-    /// the transpose, and a batch that spreads over the threads (one image per task); then, unless
+    /// Whether this layout runs <paramref name="s"/> (forward, and grad weight by the same rule): AVX-512, one group,
+    /// not a plain 1x1 GEMM, enough depth to hide the transposes, and a batch that spreads over the threads (one
+    /// image per task); then, unless
     /// <see cref="Conv2d.RowTiles"/> forces it, when it has at least 32 output-channel lanes and computes no more
     /// multiply-adds than the planes' GEMM would (<paramref name="gemmColumnsPerImage"/>: the columns that GEMM
     /// computes per image). Measured (`bench -- gemm --row-tiles compare`, batch 128, 2 threads): 13-15% faster on
