@@ -198,17 +198,14 @@ internal sealed unsafe class RowTileConv2d : IDisposable
                         dw[(long)co * k + (c * s.KernelHeight + i) * s.KernelWidth + j] = gradient[(long)Depth(i, c, j) * _lanes + co];
     }
 
-    /// <summary>dyT[pos, co] = dy[co, pos] for one image, lanes past the channels zero.</summary>
+    /// <summary>dyT[pos, co] = dy[co, pos] for one image, lanes past the channels zero, in 16 x 16 blocks.</summary>
     private void ToPositionMajor(float* dy, float* dyT)
     {
         int positions = _shape.OutHeight * _shape.OutWidth, channels = _shape.OutChannels, lanes = _lanes;
-        for (int co = 0; co < channels; co++)
-        {
-            float* src = dy + (long)co * positions;
-            for (int q = 0; q < positions; q++) dyT[(long)q * lanes + co] = src[q];
-        }
-        if (channels < lanes)
-            for (int q = 0; q < positions; q++) new Span<float>(dyT + (long)q * lanes + channels, lanes - channels).Clear();
+        for (int q = 0; q < positions; q += 16)
+            for (int c = 0; c < lanes; c += 16)
+                BlockTranspose.Block(dy + (long)c * positions + q, positions, Math.Max(0, Math.Min(16, channels - c)), Math.Min(16, positions - q),
+                    dyT + (long)q * lanes + c, lanes, Math.Min(16, positions - q), 16);
     }
 
     private void RunGradientTile(int vectors, float** rows, nint imageStride, int images, int lo, int hi, float* dyT, nint dyImageStride,
@@ -239,23 +236,22 @@ internal sealed unsafe class RowTileConv2d : IDisposable
         }
     }
 
-    /// <summary>y[co, oy, ox] (+)= tile[oy, ox, co] + bias[co]: the position-major tiles back to NCHW.</summary>
+    /// <summary>
+    /// y[co, oy, ox] (+)= tile[oy, ox, co] + bias[co]: the position-major tiles back to NCHW, in 16 x 16 blocks over
+    /// the positions taken as one run when the tiles have no junk positions, row by row otherwise.
+    /// </summary>
     private void ToOutput(float* tile, float* bias, float* y, bool accumulate)
     {
-        int oh = _shape.OutHeight, ow = _shape.OutWidth, lanes = _lanes;
-        for (int co = 0; co < _shape.OutChannels; co++)
+        int oh = _shape.OutHeight, ow = _shape.OutWidth, channels = _shape.OutChannels, lanes = _lanes, ohw = oh * ow;
+        bool flat = _paddedWidth == ow;
+        for (int oy = 0; oy < (flat ? 1 : oh); oy++)
         {
-            float b = bias == null ? 0f : bias[co];
-            float* dst = y + (long)co * oh * ow;
-            for (int oy = 0; oy < oh; oy++)
-            {
-                float* src = tile + (long)oy * _paddedWidth * lanes + co;
-                float* d = dst + (long)oy * ow;
-                if (accumulate)
-                    for (int ox = 0; ox < ow; ox++) d[ox] += src[(long)ox * lanes] + b;
-                else
-                    for (int ox = 0; ox < ow; ox++) d[ox] = src[(long)ox * lanes] + b;
-            }
+            int run = flat ? ohw : ow;
+            float* src = tile + (long)oy * _paddedWidth * lanes, dst = y + (long)oy * ow;
+            for (int q = 0; q < run; q += 16)
+                for (int c = 0; c < channels; c += 16)
+                    BlockTranspose.Block(src + (long)q * lanes + c, lanes, Math.Min(16, run - q), 16, dst + (long)c * ohw + q, ohw,
+                        Math.Min(16, channels - c), Math.Min(16, run - q), bias == null ? null : bias + c, accumulate);
         }
     }
 
