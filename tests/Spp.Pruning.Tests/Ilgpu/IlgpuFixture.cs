@@ -32,8 +32,9 @@ public sealed class IlgpuFixture : IDisposable
     public void Dispose() => Gpu.Dispose();
 }
 
-/// <summary>Runs alone, after the parallel tests: ILGPU's CPU accelerator has given wrong results now and then
-/// while the machine was oversubscribed by other test classes (never on its own).</summary>
+/// <summary>Runs alone, after the parallel tests (16 accelerator threads per group on a 2-core machine). The wrong
+/// results these tests gave now and then, more often beside other classes, came from host copies of unpinned
+/// arrays moved by the garbage collector (<see cref="HostCopyTests"/>), not from the accelerator.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class IlgpuCollection : ICollectionFixture<IlgpuFixture>
 {

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using Spp.Pruning.Engine;
@@ -47,21 +46,24 @@ public sealed partial class IlgpuKernels : IKernels
         return new IlgpuBuffer(memory, Accelerator);
     }
 
-    public void Upload(ReadOnlySpan<float> source, IBuffer destination, long offset = 0)
+    // The host side of a copy is pinned for its duration: ILGPU's CopyFromCPU / CopyToCPU(ref T, length) take the
+    // address with Unsafe.AsPointer and do not pin it, so a garbage collection during the copy could move a managed
+    // array away from under it (ILGPU-cpu tests read wrong outputs now and then, more often while other threads
+    // allocated).
+    public unsafe void Upload(ReadOnlySpan<float> source, IBuffer destination, long offset = 0)
     {
         if (source.IsEmpty) return;
-        Buffer(destination).Memory.View.SubView(offset, source.Length)
-            .CopyFromCPU(ref MemoryMarshal.GetReference(source), source.Length);
+        fixed (float* pinned = source)
+            Buffer(destination).Memory.View.SubView(offset, source.Length).CopyFromCPU(ref *pinned, source.Length);
     }
 
-    public void Download(IBuffer source, Span<float> destination, long offset = 0)
+    public unsafe void Download(IBuffer source, Span<float> destination, long offset = 0)
     {
         if (destination.IsEmpty) return;
-        // Kernels queued before must have finished writing the source: the copy's own synchronisation is
-        // not enough on the CPU accelerator (finite-difference checks read half-written outputs under load).
+        // Kernels queued before must have finished writing the source.
         Accelerator.Synchronize();
-        Buffer(source).Memory.View.SubView(offset, destination.Length)
-            .CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
+        fixed (float* pinned = destination)
+            Buffer(source).Memory.View.SubView(offset, destination.Length).CopyToCPU(ref *pinned, destination.Length);
     }
 
     public void Fill(IBuffer destination, float value, long offset, long count) =>
