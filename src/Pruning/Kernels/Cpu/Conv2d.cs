@@ -239,8 +239,9 @@ public static unsafe class Conv2d
     }
 
     /// <summary>
-    /// Forces or forbids the row-tile forward (<see cref="RowTileConv2d"/>) where it can run, for benchmarks that
-    /// compare it with the planes' GEMM; Auto (the default) picks whichever computes fewer multiply-adds.
+    /// Forces or forbids row tiles (<see cref="RowTileConv2d"/>: forward, stride-1 grad input through it, and grad
+    /// weight) where they can run, for benchmarks that compare them with the planes' GEMMs; Auto (the default) picks
+    /// them when they compute no more multiply-adds.
     /// </summary>
     public static RowTilePolicy RowTiles { get; set; } = RowTilePolicy.Auto;
 

@@ -225,16 +225,18 @@ internal sealed unsafe class RowTileConv2d : IDisposable
     private void RunTile(int positions, int vectors, int kc, float** rows, nint offset, float* b, float* c)
     {
         nint ld = _lanes;
-        switch (positions * 4 + vectors)
+        switch ((positions, vectors))
         {
-            case 7 * 4 + 1: ChannelLaneKernel.Run<SevenValues, OneLaneVector>(kc, rows, offset, b, ld, c, ld); break;
-            case 7 * 4 + 2: ChannelLaneKernel.Run<SevenValues, TwoLaneVectors>(kc, rows, offset, b, ld, c, ld); break;
-            case 7 * 4 + 3: ChannelLaneKernel.Run<SevenValues, ThreeLaneVectors>(kc, rows, offset, b, ld, c, ld); break;
-            case 8 * 4 + 1: ChannelLaneKernel.Run<EightValues, OneLaneVector>(kc, rows, offset, b, ld, c, ld); break;
-            case 8 * 4 + 2: ChannelLaneKernel.Run<EightValues, TwoLaneVectors>(kc, rows, offset, b, ld, c, ld); break;
-            default: ChannelLaneKernel.Run<EightValues, ThreeLaneVectors>(kc, rows, offset, b, ld, c, ld); break;
+            case (7, 1): ChannelLaneKernel.Run<SevenValues, OneLaneVector>(kc, rows, offset, b, ld, c, ld); break;
+            case (7, 2): ChannelLaneKernel.Run<SevenValues, TwoLaneVectors>(kc, rows, offset, b, ld, c, ld); break;
+            case (7, 3): ChannelLaneKernel.Run<SevenValues, ThreeLaneVectors>(kc, rows, offset, b, ld, c, ld); break;
+            case (8, 1): ChannelLaneKernel.Run<EightValues, OneLaneVector>(kc, rows, offset, b, ld, c, ld); break;
+            case (8, 2): ChannelLaneKernel.Run<EightValues, TwoLaneVectors>(kc, rows, offset, b, ld, c, ld); break;
+            case (8, 3): ChannelLaneKernel.Run<EightValues, ThreeLaneVectors>(kc, rows, offset, b, ld, c, ld); break;
+            default: throw new ArgumentOutOfRangeException(nameof(vectors), $"no {positions} x {vectors} row tile");
         }
     }
+
 
     /// <summary>
     /// y[co, oy, ox] (+)= tile[oy, ox, co] + bias[co]: the position-major tiles back to NCHW, in 16 x 16 blocks over
