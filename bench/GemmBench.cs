@@ -39,11 +39,14 @@ public static class GemmBench
             rows.Add(Gemm(g.Name, g.TA, g.TB, g.M, g.N, g.K, threads, seconds, peak));
         // --row-tiles compare: each conv layer with the planes' GEMM forward, then with row tiles, one after the other.
         var policies = BenchArgs.RowTiles(args);
+        // --cold: the caches are flushed before each timed conv call, so its tensors come from memory as they do
+        // inside a training step (where a step's tensors are far larger than the L3) rather than from cache.
+        bool cold = args.Contains("--cold");
         foreach (var (name, shape) in ConvLayers(quick).Where(l => Wanted(l.Item1)))
             foreach (var policy in policies)
             {
                 Conv2d.RowTiles = policy;
-                rows.AddRange(Conv(policies.Length > 1 ? $"{name} [{policy}]" : name, shape, threads, seconds, peak));
+                rows.AddRange(Conv(policies.Length > 1 ? $"{name} [{policy}]" : name, shape, threads, seconds, peak, cold));
             }
         Conv2d.RowTiles = RowTilePolicy.Auto;
 
@@ -97,7 +100,7 @@ public static class GemmBench
     }
 
     /// <summary>Forward, grad input, grad weight+bias and their total, each 2 * ForwardMacs flops.</summary>
-    private static IEnumerable<Row> Conv(string name, Conv2dShape s, int threads, double seconds, double peak)
+    private static IEnumerable<Row> Conv(string name, Conv2dShape s, int threads, double seconds, double peak, bool cold)
     {
         var rng = new Random(2);
         var x = RandomArray(rng, (int)s.InputLength);
@@ -109,9 +112,9 @@ public static class GemmBench
         var dw = new float[s.WeightLength];
         var db = new float[s.OutChannels];
         double flops = 2.0 * s.ForwardMacs;
-        var fwd = Time(() => Conv2d.Forward(s, x, w, b, y, threads), seconds);
-        var bwdData = Time(() => Conv2d.BackwardData(s, dy, w, dx, threads), seconds);
-        var bwdWeights = Time(() => Conv2d.BackwardWeights(s, x, dy, dw, db, threads), seconds);
+        var fwd = Time(() => Conv2d.Forward(s, x, w, b, y, threads), seconds, cold);
+        var bwdData = Time(() => Conv2d.BackwardData(s, dy, w, dx, threads), seconds, cold);
+        var bwdWeights = Time(() => Conv2d.BackwardWeights(s, x, dy, dw, db, threads), seconds, cold);
         Row Make(string pass, (double Best, double Median) t, double f) =>
             new("conv", $"{name} {pass}", f / t.Best / 1e9, f / t.Median / 1e9, 100 * f / t.Best / 1e9 / peak, t.Best * 1e3);
         yield return Make("fwd", fwd, flops);
@@ -127,8 +130,11 @@ public static class GemmBench
         return x;
     }
 
-    /// <summary>Best and median seconds per call after warm-up, running for about <paramref name="seconds"/>.</summary>
-    internal static (double Best, double Median) Time(Action body, double seconds)
+    /// <summary>
+    /// Best and median seconds per call after warm-up, running for about <paramref name="seconds"/>; with
+    /// <paramref name="cold"/> a 64 MB buffer is written before each call (not timed) to evict its data from cache.
+    /// </summary>
+    internal static (double Best, double Median) Time(Action body, double seconds, bool cold = false)
     {
         body();
         body();
@@ -136,11 +142,20 @@ public static class GemmBench
         var total = Stopwatch.StartNew();
         while (times.Count < 3 || (total.Elapsed.TotalSeconds < seconds && times.Count < 1000))
         {
+            if (cold) EvictCaches();
             var sw = Stopwatch.StartNew();
             body();
             times.Add(sw.Elapsed.TotalSeconds);
         }
         times.Sort();
         return (times[0], times[times.Count / 2]);
+    }
+
+    private static readonly Lazy<byte[]> Evictor = new(() => new byte[64 << 20]);
+
+    private static void EvictCaches()
+    {
+        var buffer = Evictor.Value;
+        buffer.AsSpan().Fill((byte)(buffer[0] + 1));
     }
 }

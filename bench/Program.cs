@@ -8,7 +8,7 @@ public static class Program
 {
     private static readonly (string Name, string Help, Func<string[], int> Run)[] Commands =
     [
-        ("gemm", "FMA peak, GEMM and conv forward/backward GFLOP/s of the CPU kernels [--json] [--quick] [--threads N] [--filter TEXT] [--row-tiles auto|always|never|compare]", GemmBench.Run),
+        ("gemm", "FMA peak, GEMM and conv forward/backward GFLOP/s of the CPU kernels [--json] [--quick] [--threads N] [--filter TEXT] [--row-tiles auto|always|never|compare] [--cold]", GemmBench.Run),
         ("graph", "read + shape inference, and analysis + allocation + rewrite at 2x, of one model [--repeat N] [--python]", GraphBench.Run),
         ("widths", "latency model: each prunable group's cut-out timed in ONNX Runtime per width [--batch B] [--threads N] [--group ID] [--from K] [--to K] [--step S]", WidthCostBench.Run),
         ("train", "CPU training backend: resnet20 conv fwd+bwd GFLOP/s at batch 128, element-wise/BN GB/s [--json] [--quick] [--threads N]", TrainBench.Run),
