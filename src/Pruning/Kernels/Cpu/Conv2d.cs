@@ -43,7 +43,7 @@ public static unsafe class Conv2d
             {
                 using var tiles = new RowTileConv2d(s, planes, pw);
                 nint tx = (nint)px, tb = bias.IsEmpty ? 0 : (nint)pb, ty = (nint)py;
-                CpuParallel.For(s.Batch, dop, n => tiles.ForwardImage((float*)tx, (float*)tb, (float*)ty, n, accumulate));
+                CpuParallel.For(s.Batch, dop, n => tiles.ForwardImage((float*)tx, (float*)tb, (float*)ty, n, accumulate, dop));
                 return;
             }
             using var packed = new PackedWeights(s, pw, transpose: false);
@@ -373,10 +373,11 @@ public static unsafe class Conv2d
             float* yg = OutputGroup(s, y, n, g), wg = w + (long)g * m * k;
             PatchRows(s, cp, InputGroup(s, x, n, g), rows);
             float* ext = cp.OutputIsExtended ? yg : Scratch(ScratchSlot.ConvExtended, (long)m * width);
+            float beta = accumulate && cp.OutputIsExtended ? 1f : 0f;
             if (IsDepthwise(s))
                 for (int co = 0; co < m; co++) VectorOps.WeightedRowSum(ext + (long)co * cols, rows, wg + (long)co * k, k, cols);
             else
-                Sgemm.MultiplyRows(false, m, width, k, 1f, wg, k, packed.Group(g), rows, accumulate && cp.OutputIsExtended ? 1f : 0f, ext, width, threads);
+                Sgemm.MultiplyRows(false, m, width, k, 1f, wg, k, packed.Group(g), rows, beta, ext, width, threads);
             cp.CropOutput(s, ext, m, bias == null ? null : bias + g * m, yg, width, accumulate);
         }
     }

@@ -108,19 +108,27 @@ internal sealed unsafe class RowTileConv2d : IDisposable
     }
 
     /// <summary>Output of image n: y = conv(x) + bias (bias may be null), or y += it with <paramref name="accumulate"/>.</summary>
-    public void ForwardImage(float* x, float* bias, float* y, int n, bool accumulate)
+    public void ForwardImage(float* x, float* bias, float* y, int n, bool accumulate, int threads)
     {
         var s = _shape;
         var cp = _planes;
         int cin = s.InChannels, k = s.PatchSize, oh = s.OutHeight, ow = s.OutWidth;
+        long imageFloats = (long)cin * s.InHeight * s.InWidth;
+        // The image this thread most likely takes next (images are handed out in order to the threads).
+        float* next = n + threads < s.Batch ? x + (n + threads) * imageFloats : null;
         // Slack past the last plane: a tile's junk positions (past OutWidth) read up to 7 values beyond a row.
         float* planes = ThreadScratch.Get(ScratchSlot.ConvPlanes, (long)cin * cp.ChannelLength + 16);
         cp.Gather(s, x + (long)n * cin * s.InHeight * s.InWidth, cin, planes);
         float** rows = (float**)ThreadScratch.Get(ScratchSlot.ConvRows, 2L * k);
         cp.FillRows(s, planes, cin, rows, PatchRowOrder.KernelRowMajor);
         float* tile = ThreadScratch.Get(ScratchSlot.ConvExtended, (long)oh * _paddedWidth * _lanes);
+        long outputFloats = (long)s.OutChannels * oh * ow;
+        float* output = y + n * outputFloats;
         for (int oy = 0; oy < oh; oy++)
         {
+            // The next image's input, and this image's output before the transpose writes it.
+            CachePrefetch.Slice(next, imageFloats, oy, oh);
+            CachePrefetch.Slice(output, outputFloats, oy, oh);
             var (p0, p1) = _rowDepth[oy];
             for (int ox = 0; ox < _paddedWidth; ox += _positions)
             {
@@ -129,7 +137,7 @@ internal sealed unsafe class RowTileConv2d : IDisposable
                     RunTile(_positions, vectors, p1 - p0, rows + p0, (nint)oy * cp.PW + ox, _weights + (long)p0 * _lanes + lane, c + lane);
             }
         }
-        ToOutput(tile, bias, y + (long)n * s.OutChannels * oh * ow, accumulate);
+        ToOutput(tile, bias, output, accumulate);
     }
 
     /// <summary>Floats of a weight-gradient buffer for <see cref="WeightGradientImages"/>: depth (plus a tile's
