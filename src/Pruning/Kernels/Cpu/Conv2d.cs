@@ -38,8 +38,8 @@ public static unsafe class Conv2d
         var layout = SideBySide(s);
         fixed (float* px = input, pw = weight, pb = bias, py = output)
         {
-            var planes = new ConvPlanes(s);
-            if (RowTileConv2d.Applies(s, planes, GemmColumnsPerImage(layout), dop))
+            var cp = new ConvPlanes(layout.Wide);
+            if (RowTilePlanes(layout, cp, dop) is { } planes)
             {
                 using var tiles = new RowTileConv2d(s, planes, pw);
                 nint tx = (nint)px, tb = bias.IsEmpty ? 0 : (nint)pb, ty = (nint)py;
@@ -50,7 +50,6 @@ public static unsafe class Conv2d
             nint x = (nint)px, w = (nint)pw, b = bias.IsEmpty ? 0 : (nint)pb, y = (nint)py;
             var pk = packed;
             int inner = layout.Wide.Batch >= dop ? 1 : dop;
-            var cp = new ConvPlanes(layout.Wide);
             if (!layout.IsWide)
                 CpuParallel.For(s.Batch, dop, n => ForwardImage(s, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, n, inner, accumulate));
             else
@@ -137,73 +136,80 @@ public static unsafe class Conv2d
                 });
 
             var layout = SideBySide(s);
-            var planes = new ConvPlanes(s);
-            if (RowTileConv2d.Applies(s, planes, GemmColumnsPerImage(layout), dop))
+            var cp = new ConvPlanes(layout.Wide);
+            if (RowTilePlanes(layout, cp, dop) is { } planes)
             {
                 using var tiles = new RowTileConv2d(s, planes, null);
                 RowTileWeightGradient(s, tiles, (float*)x, (float*)dy, pdw, dop);
                 return;
             }
             // Fixed chunks of (wide) images, each summing its images into its own buffer (chunk 0 into gradWeight).
-            int chunks = Math.Min(layout.Wide.Batch, dop);
-            var cp = new ConvPlanes(layout.Wide);
-            int inner = chunks == 1 ? dop : 1;
-            int wlen = checked((int)s.WeightLength);
+            int inner = Math.Min(layout.Wide.Batch, dop) == 1 ? dop : 1;
             int perCall = ImagesPerWeightGradient(layout.Wide, cp);
-            float[]? partials = chunks > 1 ? ArrayPool<float>.Shared.Rent((chunks - 1) * wlen) : null;
-            try
+            SumOverImageChunks(layout.Wide.Batch, dop, checked((int)s.WeightLength), pdw, (n0, n1, dst) =>
             {
-                fixed (float* pp = partials)
+                for (int n = n0; n < n1; n += perCall)
                 {
-                    nint part = (nint)pp;
-                    CpuParallel.For(chunks, dop, c =>
-                    {
-                        float* dst = c == 0 ? (float*)dw : (float*)part + (long)(c - 1) * wlen;
-                        int n0 = (int)((long)layout.Wide.Batch * c / chunks), n1 = (int)((long)layout.Wide.Batch * (c + 1) / chunks);
-                        for (int n = n0; n < n1; n += perCall)
-                        {
-                            int count = Math.Min(perCall, n1 - n);
-                            if (!layout.IsWide) BackwardWeightsImages(s, cp, (float*)x, (float*)dy, dst, n, count, accumulate: n > n0, inner);
-                            else BackwardWeightsWideImages(layout, cp, (float*)x, (float*)dy, dst, n, count, accumulate: n > n0, inner);
-                        }
-                    });
-                    for (int c = 1; c < chunks; c++)
-                        VectorOps.Add(pdw, (float*)part + (long)(c - 1) * wlen, wlen);
+                    int count = Math.Min(perCall, n1 - n);
+                    if (!layout.IsWide) BackwardWeightsImages(s, cp, (float*)x, (float*)dy, dst, n, count, accumulate: n > n0, inner);
+                    else BackwardWeightsWideImages(layout, cp, (float*)x, (float*)dy, dst, n, count, accumulate: n > n0, inner);
                 }
-            }
-            finally
-            {
-                if (partials != null) ArrayPool<float>.Shared.Return(partials);
-            }
+            });
         }
     }
 
     /// <summary>
-    /// dW by row tiles: fixed chunks of images, one per thread, each summing its images into its own buffer in the
-    /// row tiles' layout; the buffers are added in chunk order and turned back into the ONNX layout.
+    /// dW by row tiles: the images summed in the row tiles' layout (<see cref="SumOverImageChunks"/>), then turned back
+    /// into the ONNX layout.
     /// </summary>
     private static void RowTileWeightGradient(in Conv2dShape s, RowTileConv2d tiles, float* x, float* dy, float* dw, int dop)
     {
-        int chunks = Math.Min(s.Batch, dop), length = tiles.GradientLength, perCall = tiles.ImagesPerWeightGradient, batch = s.Batch;
-        var buffers = ArrayPool<float>.Shared.Rent(chunks * length);
+        int length = tiles.GradientLength, perCall = tiles.ImagesPerWeightGradient;
+        var sum = ArrayPool<float>.Shared.Rent(length);
         try
         {
-            fixed (float* pb = buffers)
+            fixed (float* ps = sum)
             {
-                nint b = (nint)pb, px = (nint)x, pdy = (nint)dy;
-                CpuParallel.For(chunks, dop, c =>
+                nint px = (nint)x, pdy = (nint)dy;
+                SumOverImageChunks(s.Batch, dop, length, ps, (n0, n1, dst) =>
                 {
-                    int n0 = (int)((long)batch * c / chunks), n1 = (int)((long)batch * (c + 1) / chunks);
                     for (int n = n0; n < n1; n += perCall)
-                        tiles.WeightGradientImages((float*)px, (float*)pdy, (float*)b + (long)c * length, n, Math.Min(perCall, n1 - n), accumulate: n > n0);
+                        tiles.WeightGradientImages((float*)px, (float*)pdy, dst, n, Math.Min(perCall, n1 - n), accumulate: n > n0);
                 });
-                for (int c = 1; c < chunks; c++) VectorOps.Add(pb, pb + (long)c * length, length);
-                tiles.ToWeights(pb, dw);
+                tiles.ToWeights(ps, dw);
             }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(buffers);
+            ArrayPool<float>.Shared.Return(sum);
+        }
+    }
+
+    /// <summary>Sums chunk [n0, n1) of the images into dst (which the body overwrites, then adds onto).</summary>
+    private delegate void ImageChunkSum(int n0, int n1, float* dst);
+
+    /// <summary>
+    /// A sum over images in fixed chunks, one per thread: chunk 0 into <paramref name="result"/>, the others into their
+    /// own buffers, added onto it in chunk order, so the result is deterministic for a fixed degree of parallelism.
+    /// </summary>
+    private static void SumOverImageChunks(int images, int dop, int length, float* result, ImageChunkSum body)
+    {
+        int chunks = Math.Min(images, dop);
+        float[]? partials = chunks > 1 ? ArrayPool<float>.Shared.Rent((chunks - 1) * length) : null;
+        try
+        {
+            fixed (float* pp = partials)
+            {
+                nint part = (nint)pp, first = (nint)result;
+                CpuParallel.For(chunks, dop, c =>
+                    body((int)((long)images * c / chunks), (int)((long)images * (c + 1) / chunks),
+                        c == 0 ? (float*)first : (float*)part + (long)(c - 1) * length));
+                for (int c = 1; c < chunks; c++) VectorOps.Add(result, pp + (long)(c - 1) * length, length);
+            }
+        }
+        finally
+        {
+            if (partials != null) ArrayPool<float>.Shared.Return(partials);
         }
     }
 
@@ -246,12 +252,23 @@ public static unsafe class Conv2d
     public static RowTilePolicy RowTiles { get; set; } = RowTilePolicy.Auto;
 
     /// <summary>Whether <see cref="Forward"/> runs <paramref name="s"/> as row tiles (<see cref="RowTileConv2d"/>).</summary>
-    internal static bool UsesRowTiles(in Conv2dShape s, int degreeOfParallelism = 0) =>
-        RowTileConv2d.Applies(s, new ConvPlanes(s), GemmColumnsPerImage(SideBySide(s)), CpuParallel.Resolve(degreeOfParallelism));
+    internal static bool UsesRowTiles(in Conv2dShape s, int degreeOfParallelism = 0)
+    {
+        var layout = SideBySide(s);
+        return RowTilePlanes(layout, new ConvPlanes(layout.Wide), CpuParallel.Resolve(degreeOfParallelism)) is not null;
+    }
 
-    /// <summary>Columns the planes' GEMM computes per image (a wide image's shared among its images), whole panels.</summary>
-    private static double GemmColumnsPerImage(in SideBySideImages.Layout layout) =>
-        (double)Sgemm.UnraggedColumns(new ConvPlanes(layout.Wide).Columns) * layout.Wide.Batch / layout.Shape.Batch;
+    /// <summary>
+    /// The planes of the given shape when it runs as row tiles (<see cref="RowTileConv2d.Applies"/>), else null;
+    /// <paramref name="widePlanes"/> are the planes' GEMM's (of the side-by-side shape), whose columns it compares.
+    /// </summary>
+    private static ConvPlanes? RowTilePlanes(in SideBySideImages.Layout layout, ConvPlanes widePlanes, int dop)
+    {
+        var planes = layout.IsWide ? new ConvPlanes(layout.Shape) : widePlanes;
+        // Columns the planes' GEMM computes per image (a wide image's shared among its images), whole panels.
+        double gemmColumns = (double)Sgemm.UnraggedColumns(widePlanes.Columns) * layout.Wide.Batch / layout.Shape.Batch;
+        return RowTileConv2d.Applies(layout.Shape, planes, gemmColumns, dop) ? planes : null;
+    }
 
     private static void Check(in Conv2dShape s, int actual, long expected, string name)
     {

@@ -52,8 +52,7 @@ internal sealed unsafe class RowTileConv2d : IDisposable
         if (!Vector512.IsHardwareAccelerated || s.Groups != 1 || cp.Direct || s.PatchSize < MinDepth || s.Batch < threads) return false;
         if (Conv2d.RowTiles != RowTilePolicy.Auto) return Conv2d.RowTiles == RowTilePolicy.Always;
         if (s.OutChannels <= 16) return false;
-        int positions = Positions(s.OutWidth);
-        int padded = (s.OutWidth + positions - 1) / positions * positions;
+        int padded = PaddedWidth(s.OutWidth);
         long lanes = (s.OutChannels + 15) / 16 * 16;
         double rowTiles = (double)RowDepth(s).Sum(r => r.P1 - r.P0) * padded * lanes;
         double gemm = (double)s.PatchSize * gemmColumnsPerImage * ((s.OutChannels + 7) / 8 * 8);
@@ -70,7 +69,7 @@ internal sealed unsafe class RowTileConv2d : IDisposable
         _planes = cp;
         _lanes = (s.OutChannels + 15) / 16 * 16;
         _positions = Positions(s.OutWidth);
-        _paddedWidth = (s.OutWidth + _positions - 1) / _positions * _positions;
+        _paddedWidth = PaddedWidth(s.OutWidth);
         int k = s.PatchSize, cin = s.InChannels, kh = s.KernelHeight, kw = s.KernelWidth;
         if (w != null)
         {
@@ -267,6 +266,9 @@ internal sealed unsafe class RowTileConv2d : IDisposable
 
     /// <summary>7 or 8 positions per tile, whichever pads the row less (8 on a tie).</summary>
     private static int Positions(int width) => (width + 6) / 7 * 7 < (width + 7) / 8 * 8 ? 7 : 8;
+
+    /// <summary>An output row's width in whole tiles.</summary>
+    private static int PaddedWidth(int width) => (width + Positions(width) - 1) / Positions(width) * Positions(width);
 
     /// <summary>Per output row, the depth range [P0, P1) of the kernel rows that read inside the input.</summary>
     private static (int P0, int P1)[] RowDepth(in Conv2dShape s)
