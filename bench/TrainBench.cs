@@ -24,7 +24,7 @@ public static class TrainBench
         var rows = new List<Row> { new("peak", $"FMA chains, {k.DegreeOfParallelism} threads", peak, "GFLOP/s", 100, 0) };
 
         double stepFlops = 0, stepSeconds = 0;
-        foreach (var (name, d, count) in Resnet20Convs())
+        foreach (var (name, d, count) in args.Contains("--memory-only") ? [] : Resnet20Convs())
         {
             var layer = Conv(k, name, d, seconds, peak).ToList();
             rows.AddRange(layer);
@@ -32,8 +32,9 @@ public static class TrainBench
             stepFlops += count * total.Value * 1e9 * total.Milliseconds / 1e3;
             stepSeconds += count * total.Milliseconds / 1e3;
         }
-        rows.Add(new("conv", "resnet20 step, all 21 convs fwd+bwd", stepFlops / stepSeconds / 1e9, "GFLOP/s",
-            100 * stepFlops / stepSeconds / 1e9 / peak, stepSeconds * 1e3));
+        if (stepSeconds > 0)
+            rows.Add(new("conv", "resnet20 step, all 21 convs fwd+bwd", stepFlops / stepSeconds / 1e9, "GFLOP/s",
+                100 * stepFlops / stepSeconds / 1e9 / peak, stepSeconds * 1e3));
         // resnet20's first-stage activation (8 MiB, the step's largest), then 4x the channels (32 MiB, beyond L3).
         rows.AddRange(Memory(k, 16, seconds));
         rows.AddRange(Memory(k, 64, seconds));
@@ -108,6 +109,7 @@ public static class TrainBench
         var stats = Enumerable.Range(0, 6).Select(i => Random(k, channels, 10 + i)).ToArray();
         k.Fill(stats[3], 1, 0, channels);
         var bn = new BatchNormDesc(128, channels, 1024, 1e-5f, 0.9f);
+        var bnRelu = bn with { Activation = UnaryOp.Relu };
         var same = new BroadcastDesc(shape, shape, shape);
         var bias = new BroadcastDesc(shape, shape, channel);
         var pool = k.Allocate(128 * channels);
@@ -124,6 +126,13 @@ public static class TrainBench
             ("Mul backward, per-channel scale", 4 * n, () => k.BinaryBackward(BinaryOp.Mul, bias, a, stats[0], c, d, stats[1])),
             ("BatchNorm forward, training", 2 * n, () => k.BatchNormForward(bn, true, a, stats[0], stats[1], stats[2], stats[3], stats[4], stats[5], b)),
             ("BatchNorm backward, accumulated", 4 * n, () => k.BatchNormBackward(bn, a, b, stats[0], stats[4], stats[5], c, stats[1], stats[2], accumulate: true)),
+            // BN then ReLU in place on its output, as two kernels and fused (as the training graph runs them).
+            ("BatchNorm + Relu forward, two passes", 2 * n, () =>
+            {
+                k.BatchNormForward(bn, true, a, stats[0], stats[1], stats[2], stats[3], stats[4], stats[5], b);
+                k.Unary(UnaryOp.Relu, 0, 0, b, b, n);
+            }),
+            ("BatchNorm + Relu forward, fused", 2 * n, () => k.BatchNormForward(bnRelu, true, a, stats[0], stats[1], stats[2], stats[3], stats[4], stats[5], b)),
             ("Reduce, global average pool", n, () => k.Reduce(new ReduceDesc(shape, [128, channels, 1, 1], 1f / 1024), a, pool, accumulate: false)),
             ("StridedCopy, half the channels (concat/split)", 2 * n / 2, () => k.StridedCopy(
                 new StridedDesc([128, half, 1024], 0, [channels * 1024L, 1024, 1], half * 1024L, [channels * 1024L, 1024, 1]), a, b, accumulate: false)),

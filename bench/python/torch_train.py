@@ -2,7 +2,7 @@
 """PyTorch's side of sppc's training comparisons, on a model read from ONNX (see onnx_torch.py).
 
     /usr/bin/python3 bench/python/torch_train.py throughput MODEL.bn.onnx --data TRAIN-images-idx3-ubyte.gz
-        [--steps 40] [--warmup 5] [--batch 128] [--threads N] [--no-channels-last]
+        [--steps 40] [--warmup 5] [--batch 128] [--threads N] [--no-channels-last] [--profile]
     /usr/bin/python3 bench/python/torch_train.py finetune MODEL.bn.onnx --data TRAIN --val TEST [--epochs 1] [--lr 0.01]
         [--seed 0] [-o OUT.onnx]
 
@@ -80,6 +80,7 @@ def throughput(args):
     opt = optimizer(model, 0.01)
     generator = torch.Generator().manual_seed(args.seed)
     loader = torchvision_batches(x, y, args.batch, args, args.workers) if args.pipeline == "torchvision" else None
+    profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True) if args.profile else None
     done, start = 0, None
     while done < args.warmup + args.steps:
         epoch = loader if loader is not None else batches(x, y, args.batch, generator, args, fmt)
@@ -87,6 +88,8 @@ def throughput(args):
             xb = xb.contiguous(memory_format=fmt)
             if done == args.warmup:
                 start = time.perf_counter()
+            if profiler is not None and done == args.warmup:
+                profiler.__enter__()
             opt.zero_grad(set_to_none=True)
             loss = F.cross_entropy(model(xb), yb)
             loss.backward()
@@ -95,6 +98,10 @@ def throughput(args):
             if done == args.warmup + args.steps:
                 break
     seconds = time.perf_counter() - start
+    if profiler is not None:
+        profiler.__exit__(None, None, None)
+        # Per op, self time per step: the same view as sppc's `bench -- train-step --profile`.
+        print(profiler.key_averages(group_by_input_shape=True).table(sort_by="self_cpu_time_total", row_limit=30))
     print(json.dumps({
         "images_per_second": args.steps * args.batch / seconds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -157,6 +164,8 @@ def main():
                     help="tensor: batches cropped and flipped as whole tensors in memory (the fastest feed); "
                          "torchvision: the usual per-sample transforms through a DataLoader")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader workers with --pipeline torchvision")
+    ap.add_argument("--profile", action="store_true",
+                    help="throughput: also print the timed steps' per-op self times (torch.profiler)")
     ap.add_argument("-o", "--output")
     args = ap.parse_args()
     if args.mode == "finetune" and not args.val:

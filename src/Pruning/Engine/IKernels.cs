@@ -42,12 +42,28 @@ public interface IKernels : IDisposable
 
     /// <summary>Training mode: batch statistics into saveMean/saveInvStd, running statistics updated
     /// with the momentum (ONNX convention: running = momentum * running + (1 - momentum) * batch,
-    /// unbiased variance). Inference mode: running statistics used, nothing updated.</summary>
+    /// unbiased variance). Inference mode: running statistics used, nothing updated. A fused activation
+    /// (<see cref="BatchNormDesc.Activation"/>) is applied to y.</summary>
     void BatchNormForward(in BatchNormDesc d, bool training, IBuffer x, IBuffer gamma, IBuffer beta,
         IBuffer runningMean, IBuffer runningVar, IBuffer saveMean, IBuffer saveInvStd, IBuffer y);
-    /// <summary>Training-mode backward: dx (+)= ..., dgamma and dbeta are added to.</summary>
+    /// <summary>Training-mode backward of plain BN (the descriptor's activation is ignored): dx (+)= ..., dgamma and
+    /// dbeta are added to.</summary>
     void BatchNormBackward(in BatchNormDesc d, IBuffer x, IBuffer dy, IBuffer gamma, IBuffer saveMean, IBuffer saveInvStd,
         IBuffer dx, IBuffer dgamma, IBuffer dbeta, bool accumulate);
+
+    /// <summary>
+    /// Training-mode backward of BN with its fused activation (<see cref="BatchNormDesc.Activation"/>): dy is the
+    /// gradient of the activated output y (what the forward wrote), and is overwritten with the gradient at the
+    /// activation's input, as the activation's own in-place backward would leave it; then as
+    /// <see cref="BatchNormBackward"/>. This default runs those two steps; a backend may fuse them (beta and the
+    /// saved statistics let it recompute the pre-activation values instead of reading y).
+    /// </summary>
+    void BatchNormActivationBackward(in BatchNormDesc d, IBuffer x, IBuffer y, IBuffer dy, IBuffer gamma, IBuffer beta,
+        IBuffer saveMean, IBuffer saveInvStd, IBuffer dx, IBuffer dgamma, IBuffer dbeta, bool accumulate)
+    {
+        if (d.HasActivation) UnaryBackward(d.Activation, d.ActivationA, d.ActivationB, y, y, dy, dy, (long)d.N * d.C * d.Spatial, accumulate: false);
+        BatchNormBackward(d with { Activation = UnaryOp.Identity }, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, accumulate);
+    }
 
     /// <summary>argmax is written for max pooling when given: per output, the winning input's index
     /// within its (n, c) plane, ih * W + iw, as a float (exact for planes up to 2^24 elements); -1

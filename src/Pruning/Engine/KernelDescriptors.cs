@@ -29,6 +29,9 @@ public enum UnaryOp
     Identity, Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Scale, Exp, Elu, Softplus, Neg, Abs, Sqrt, Square, Pow,
 }
 
+/// <summary>An element-wise activation with its parameters (those of <see cref="IKernels.Unary"/>).</summary>
+public readonly record struct Activation(UnaryOp Op, float A, float B);
+
 /// <summary>Element-wise functions of two broadcast inputs. PRelu: y = a >= 0 ? a : a * b.</summary>
 public enum BinaryOp { Add, Sub, Mul, Div, Max, Min, PRelu }
 
@@ -53,8 +56,15 @@ public readonly record struct StridedDesc(int[] Shape, long SrcOffset, long[] Sr
 /// (same rank), times Scale: ReduceSum/ReduceMean, global average pooling, gradients of broadcasts.</summary>
 public readonly record struct ReduceDesc(int[] InShape, int[] OutShape, float Scale);
 
-/// <summary>BatchNormalization over [N, C, Spatial] (Spatial = product of trailing dims).</summary>
-public readonly record struct BatchNormDesc(int N, int C, int Spatial, float Epsilon, float Momentum);
+/// <summary>BatchNormalization over [N, C, Spatial] (Spatial = product of trailing dims), optionally followed by an
+/// activation that runs in place (<see cref="UnaryOp.Relu"/>, or <see cref="UnaryOp.Clip"/> with bounds ActivationA,
+/// ActivationB) fused into it: the output is then the activation's, and <see cref="IKernels.BatchNormActivationBackward"/>
+/// takes that output's gradient. <see cref="UnaryOp.Identity"/> (the default) is plain BN.</summary>
+public readonly record struct BatchNormDesc(int N, int C, int Spatial, float Epsilon, float Momentum,
+    UnaryOp Activation = UnaryOp.Identity, float ActivationA = 0f, float ActivationB = 0f)
+{
+    public bool HasActivation => Activation != UnaryOp.Identity;
+}
 
 public enum PoolKind { Max, Average }
 

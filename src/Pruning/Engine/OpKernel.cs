@@ -33,9 +33,20 @@ public abstract class OpKernel(Node node, TrainTensor?[] inputs, TrainTensor[] o
     /// that need only their inputs say no, so an activation after them may overwrite that output.</summary>
     public virtual bool BackwardReadsOutput => true;
 
-    /// <summary>Whether Forward may write output 0 over input 0 and Backward input 0's gradient over output 0's:
-    /// an element-wise op whose slope its output alone determines (ReLU: y &gt; 0 exactly where x &gt; 0).</summary>
-    public virtual bool CanRunInPlace => false;
+    /// <summary>The activation this kernel is when Forward may write output 0 over input 0 and Backward input 0's
+    /// gradient over output 0's: an element-wise op whose slope its output alone determines (ReLU: y &gt; 0 exactly
+    /// where x &gt; 0); null for every other kernel.</summary>
+    public virtual Activation? InPlaceActivation => null;
+
+    public bool CanRunInPlace => InPlaceActivation is not null;
+
+    /// <summary>Whether this kernel takes over <paramref name="activation"/>, an in-place activation that reads its
+    /// output 0 alone, in the same buffers: Forward then writes the activated values and Backward receives their
+    /// gradient. The graph then drops the activation's kernel.</summary>
+    public virtual bool TryFuseActivation(Activation activation) => false;
+
+    /// <summary>The activation this kernel took over (<see cref="TryFuseActivation"/>), if any.</summary>
+    public virtual Activation? FusedActivation => null;
 
     /// <summary>Buffers the kernel allocated for itself (saved statistics, masks, scratch).</summary>
     public virtual IEnumerable<IBuffer> OwnedBuffers => [];

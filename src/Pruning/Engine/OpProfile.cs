@@ -21,9 +21,11 @@ public sealed class OpProfile
     /// <summary>The entry a kernel's time goes to.</summary>
     public string KeyOf(OpKernel kernel)
     {
-        if (!PerShape) return kernel.Node.OpType;
+        // A kernel that took over the activation after it shows both (BatchNormalization+Relu).
+        string op = kernel.FusedActivation is { } a ? $"{kernel.Node.OpType}+{a.Op}" : kernel.Node.OpType;
+        if (!PerShape) return op;
         string Shape(TrainTensor? t) => t is null ? "?" : string.Join("x", t.Shape);
-        return $"{kernel.Node.OpType} {Shape(kernel.Inputs.FirstOrDefault())}->{Shape(kernel.Outputs.FirstOrDefault())}";
+        return $"{op} {Shape(kernel.Inputs.FirstOrDefault())}->{Shape(kernel.Outputs.FirstOrDefault())}";
     }
 
     public void Add(string op, string pass, long startTimestamp)

@@ -137,6 +137,7 @@ public sealed class TrainingGraph : IDisposable
         IBuffer Own(IBuffer b) { owned.Add(b); return b; }
         MarkOverwrittenGrads(kernels, parameters, g);
         ShareInPlaceBuffers(kernels, g, owned);
+        FuseActivations(kernels);
 
         var graphInputs = g.RealInputs.Select(i => tensors.TryGetValue(i.Name, out var t) ? t : tensors[i.Name] = Value(i.Name)).ToList();
         var graphOutputs = g.Outputs.Select(o => tensors.TryGetValue(o.Name, out var t) ? t
@@ -207,6 +208,21 @@ public sealed class TrainingGraph : IDisposable
             owned.Remove(b);
             b.Dispose();
         }
+    }
+
+    /// <summary>
+    /// An in-place activation (sharing its input's buffers, <see cref="ShareInPlaceBuffers"/>) whose input's producer
+    /// can apply it (<see cref="OpKernel.TryFuseActivation"/>: BatchNormalization) is folded into that producer and
+    /// leaves the kernel list: the producer writes the activated values and takes their gradient, so the activation's
+    /// pass over memory goes, each way.
+    /// </summary>
+    private static void FuseActivations(List<OpKernel> kernels)
+    {
+        var producers = new Dictionary<TrainTensor, OpKernel>();
+        foreach (var kernel in kernels) if (kernel.Outputs.Length > 0) producers[kernel.Outputs[0]] = kernel;
+        kernels.RemoveAll(kernel =>
+            kernel.InPlaceActivation is { } activation && kernel.Inputs[0] is { } x && kernel.Outputs[0].Data == x.Data
+            && kernel.Outputs[0].Grad == x.Grad && producers.TryGetValue(x, out var producer) && producer.TryFuseActivation(activation));
     }
 
     public void SetInput(int index, ReadOnlySpan<float> data)

@@ -52,6 +52,7 @@ public sealed class ActivationKernels : IOpKernelFactory
         /// <summary>ReLU and Clip (with min &lt;= max): their slope is 1 exactly where the output lies strictly
         /// inside the bounds, as it is where the input does (the reference's kink convention), so Backward
         /// gives the same gradient reading the output as the input.</summary>
-        public override bool CanRunInPlace => op == UnaryOp.Relu || op == UnaryOp.Clip && a <= b;
+        public override Activation? InPlaceActivation =>
+            op == UnaryOp.Relu || op == UnaryOp.Clip && a <= b ? new Activation(op, a, b) : null;
     }
 }

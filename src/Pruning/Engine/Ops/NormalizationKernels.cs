@@ -59,17 +59,29 @@ public sealed class NormalizationKernels : IOpKernelFactory
         Shapes.Copy(k, s.V[2], dgamma, d.C, accumulate: true);
     }
 
-    private sealed class BatchNormKernel(Node node, TrainTensor?[] inputs, TrainTensor[] outputs, BatchNormDesc d, Scratch s)
+    private sealed class BatchNormKernel(Node node, TrainTensor?[] inputs, TrainTensor[] outputs, BatchNormDesc desc, Scratch s)
         : OpKernel(node, inputs, outputs)
     {
         private readonly IBuffer _saveMean = s.V[4], _saveInvStd = s.V[5];
         private bool _trainedForward;
+        /// <summary>The descriptor, with the activation that follows when the graph fused it.</summary>
+        private BatchNormDesc d = desc;
+
+        public override Activation? FusedActivation => d.HasActivation ? new Activation(d.Activation, d.ActivationA, d.ActivationB) : null;
+
+        public override bool TryFuseActivation(Activation activation)
+        {
+            if (d.HasActivation) return false;
+            d = d with { Activation = activation.Op, ActivationA = activation.A, ActivationB = activation.B };
+            return true;
+        }
 
         public override IEnumerable<IBuffer> OwnedBuffers => s.V;
 
         public override bool OverwritesGrad(int input) => input == 0;
 
-        public override bool BackwardReadsOutput => false;
+        /// <summary>Only a fused activation's backward reads the output (its values decide its slope).</summary>
+        public override bool BackwardReadsOutput => d.HasActivation;
 
         private TrainTensor X => Inputs[0]!;
 
@@ -94,9 +106,15 @@ public sealed class NormalizationKernels : IOpKernelFactory
                 // The fused rule writes all three; gradients of constant scale or bias go to scratch.
                 if (gamma.Grad is null) k.Fill(s.V[0], 0, 0, d.C);
                 if (beta.Grad is null) k.Fill(s.V[1], 0, 0, d.C);
-                k.BatchNormBackward(d, X.Data, dy, gamma.Data, _saveMean, _saveInvStd, dx, gamma.Grad ?? s.V[0], beta.Grad ?? s.V[1], accumulate: !WritesGrad(0));
+                if (d.HasActivation)
+                    k.BatchNormActivationBackward(d, X.Data, Outputs[0].Data, dy, gamma.Data, beta.Data, _saveMean, _saveInvStd, dx,
+                        gamma.Grad ?? s.V[0], beta.Grad ?? s.V[1], accumulate: !WritesGrad(0));
+                else
+                    k.BatchNormBackward(d, X.Data, dy, gamma.Data, _saveMean, _saveInvStd, dx, gamma.Grad ?? s.V[0], beta.Grad ?? s.V[1], accumulate: !WritesGrad(0));
                 return;
             }
+            // The fused activation's in-place backward first, as its own kernel would have run it (dy is its output's gradient).
+            if (d.HasActivation) k.UnaryBackward(d.Activation, d.ActivationA, d.ActivationB, Outputs[0].Data, Outputs[0].Data, dy, dy, Outputs[0].Count, accumulate: false);
             IBuffer mean = _saveMean, invStd = _saveInvStd;
             if (!_trainedForward)
             {

@@ -88,9 +88,23 @@ internal static unsafe class BatchNormLoops<TV, TS> where TV : struct where TS :
     {
         TV m = TS.Splat(mean), s = TS.Splat(scale), t = TS.Splat(shift);
         int i = 0;
-        for (; i <= n - TS.Count; i += TS.Count) TS.Store(TS.Fma(TS.Sub(TS.Load(x + i), m), s, t), y + i);
-        if (i < n) Store(TS.Fma(TS.Sub(Load(x + i, n - i), m), s, t), y + i, n - i);
+        for (; i <= n - TS.Count; i += TS.Count) TS.Store(Affine(TS.Load(x + i), m, s, t), y + i);
+        if (i < n) Store(Affine(Load(x + i, n - i), m, s, t), y + i, n - i);
     }
+
+    /// <summary>y = f((x - mean) * scale + shift) over one run of n: BN with its fused activation f, whose values
+    /// never make a pass over memory of their own.</summary>
+    public static void NormalizeActivated<TF>(float* x, float* y, int n, float mean, float scale, float shift, in UnaryArgs<TV> p)
+        where TF : struct, IUnaryFunction
+    {
+        TV m = TS.Splat(mean), s = TS.Splat(scale), t = TS.Splat(shift);
+        int i = 0;
+        for (; i <= n - TS.Count; i += TS.Count) TS.Store(TF.Value<TV, TS>(Affine(TS.Load(x + i), m, s, t), p), y + i);
+        if (i < n) Store(TF.Value<TV, TS>(Affine(Load(x + i, n - i), m, s, t), p), y + i, n - i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Affine(TV x, TV mean, TV scale, TV shift) => TS.Fma(TS.Sub(x, mean), scale, shift);
 
     /// <summary>(sum of dy, sum of dy * (x - mean)). The first is summed in double lanes (<see cref="WideSum"/>):
     /// it is the bias gradient, zero in exact arithmetic when a shift-invariant layer follows.</summary>

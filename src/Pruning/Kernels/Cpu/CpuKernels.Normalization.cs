@@ -10,7 +10,9 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// streams better than a channel's runs, which are Spatial floats apart by C * Spatial). When a plane is
 /// one block of the statistics (small maps, whose short runs a channel-order walk reads at memory latency),
 /// the statistics' partial sums are taken plane by plane in memory order too and merged per channel in
-/// image order: the same sums in the same order, so the same results.
+/// image order: the same sums in the same order, so the same results. A fused activation is applied as each plane is
+/// written; its backward is the interface's default (the activation's in-place pass over dy, then BN's): fusing that
+/// too, with the pre-activation values recomputed from x, measured no faster here.
 /// </summary>
 public sealed unsafe partial class CpuKernels
 {
@@ -23,8 +25,18 @@ public sealed unsafe partial class CpuKernels
             X = Checked(x, count), Gamma = Checked(gamma, d.C), Beta = Checked(beta, d.C), RunningMean = Checked(runningMean, d.C),
             RunningVar = Checked(runningVar, d.C), SaveMean = Checked(saveMean, d.C), SaveInvStd = Checked(saveInvStd, d.C), Y = Checked(y, count),
         };
-        if (UsesVector512) BatchNormForward<Vector512<float>, Simd512>(d, training, p);
-        else BatchNormForward<Vector256<float>, Simd256>(d, training, p);
+        var job = new ForwardJob(this, d, training, p);
+        UnaryFunctions.Dispatch(d.Activation, ref job);
+    }
+
+    /// <summary>The forward once the fused activation (Identity: none) is known as a type.</summary>
+    private readonly struct ForwardJob(CpuKernels k, BatchNormDesc d, bool training, BatchNormPointers p) : IUnaryVisitor
+    {
+        public void Visit<TF>() where TF : struct, IUnaryFunction
+        {
+            if (UsesVector512) k.BatchNormForward<TF, Vector512<float>, Simd512>(d, training, p);
+            else k.BatchNormForward<TF, Vector256<float>, Simd256>(d, training, p);
+        }
     }
 
     private struct BatchNormPointers
@@ -32,7 +44,8 @@ public sealed unsafe partial class CpuKernels
         public float* X, Gamma, Beta, RunningMean, RunningVar, SaveMean, SaveInvStd, Y;
     }
 
-    private void BatchNormForward<TV, TS>(BatchNormDesc d, bool training, BatchNormPointers p) where TV : struct where TS : struct, ISimdMath<TV>
+    private void BatchNormForward<TF, TV, TS>(BatchNormDesc d, bool training, BatchNormPointers p)
+        where TF : struct, IUnaryFunction where TV : struct where TS : struct, ISimdMath<TV>
     {
         long m = (long)d.N * d.Spatial;
         // Per channel: mean, scale, shift.
@@ -60,10 +73,14 @@ public sealed unsafe partial class CpuKernels
             }
             (coefficients[c], coefficients[d.C + c], coefficients[2 * d.C + c]) = ((float)mean, (float)(p.Gamma[c] * invStd), p.Beta[c]);
         });
+        var args = UnaryArgs<TV>.Create<TS>(d.ActivationA, d.ActivationB);
+        bool activated = d.HasActivation;
         ForPlanes(d, (plane, c) =>
         {
             long at = plane * d.Spatial;
-            BatchNormLoops<TV, TS>.Normalize(p.X + at, p.Y + at, d.Spatial, coefficients[c], coefficients[d.C + c], coefficients[2 * d.C + c]);
+            float mean = coefficients[c], scale = coefficients[d.C + c], shift = coefficients[2 * d.C + c];
+            if (activated) BatchNormLoops<TV, TS>.NormalizeActivated<TF>(p.X + at, p.Y + at, d.Spatial, mean, scale, shift, args);
+            else BatchNormLoops<TV, TS>.Normalize(p.X + at, p.Y + at, d.Spatial, mean, scale, shift);
         });
     }
 

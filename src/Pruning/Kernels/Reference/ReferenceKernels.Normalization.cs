@@ -35,6 +35,7 @@ public sealed partial class ReferenceKernels
             }
             foreach (long e in ChannelElements(d, c)) Y[e] = (float)(G[c] * (X[e] - mean) * invStd + B[c]);
         }
+        if (d.HasActivation) Unary(d.Activation, d.ActivationA, d.ActivationB, y, y, (long)d.N * d.C * d.Spatial);
     }
 
     public void BatchNormBackward(in BatchNormDesc d, IBuffer x, IBuffer dy, IBuffer gamma, IBuffer saveMean, IBuffer saveInvStd,
