@@ -57,20 +57,58 @@ internal readonly struct FourLaneVectors : ILaneVectors
 }
 
 /// <summary>
+/// Which ends of an output row a forward tile holds, for a 3-wide kernel with one column of padding on each side
+/// (stride 1): at the left end the first position's tap in kernel column 0 reads the padding, at the right end the
+/// last position's tap in kernel column 2; the tile skips those multiply-adds by zero (2 of 21 on a 7-wide row).
+/// </summary>
+internal interface IRowEnds
+{
+    static abstract bool Left { get; }
+    static abstract bool Right { get; }
+}
+
+internal readonly struct NoRowEnd : IRowEnds
+{
+    public static bool Left => false;
+    public static bool Right => false;
+}
+
+internal readonly struct LeftRowEnd : IRowEnds
+{
+    public static bool Left => true;
+    public static bool Right => false;
+}
+
+internal readonly struct RightRowEnd : IRowEnds
+{
+    public static bool Left => false;
+    public static bool Right => true;
+}
+
+internal readonly struct BothRowEnds : IRowEnds
+{
+    public static bool Left => true;
+    public static bool Right => true;
+}
+
+/// <summary>
 /// The register tile of <see cref="RowTileConv2d"/>, a GEMM micro-kernel with the roles of a convolution's
 /// GEMM swapped: output positions are broadcast (7 or 8 consecutive values of each im2col row, read in place at
 /// aRows[p] + aOffset) and output channels fill the vector lanes (16, 32 or 48 contiguous values of row p of
 /// the packed weights, b + p * ldb), so a tile never computes a column the output does not have.
 /// C[j, :] = sum over p of aRows[p][aOffset + j] * b[p, :], j = 0 .. positions - 1, row j of C at c + j * ldc,
-/// overwritten. Every output sums p = 0 .. kc - 1 in order from zero.
+/// overwritten. Every output sums p = 0 .. kc - 1 in order from zero. With row ends (<see cref="IRowEnds"/>), the
+/// depth runs over whole kernel rows of 3 columns (p mod 3 is the kernel column), and the taps that read the padding
+/// beside the row are skipped.
 /// </summary>
 internal static unsafe class ChannelLaneKernel
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run<TP, TV>(int kc, float** aRows, nint aOffset, float* b, nint ldb, float* c, nint ldc)
-        where TP : struct, IBroadcastCount where TV : struct, ILaneVectors
+    public static void Run<TP, TV, TE>(int kc, float** aRows, nint aOffset, float* b, nint ldb, float* c, nint ldc)
+        where TP : struct, IBroadcastCount where TV : struct, ILaneVectors where TE : struct, IRowEnds
     {
         bool two = TV.Count >= 2, three = TV.Count >= 3, eight = TP.Count == 8;
+        int column = 0;
         Vector512<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
         Vector512<float> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
@@ -82,10 +120,16 @@ internal static unsafe class ChannelLaneKernel
             var b0 = Vector512.Load(bp);
             var b1 = two ? Vector512.Load(bp + 16) : default;
             var b2 = three ? Vector512.Load(bp + 32) : default;
-            var x = Vector512.Create(r[0]);
-            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
-            if (two) c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            if (three) c02 = Vector512.FusedMultiplyAdd(x, b2, c02);
+            bool first = !TE.Left || column != 0, last = !TE.Right || column != 2;
+            if (TE.Left || TE.Right) column = column == 2 ? 0 : column + 1;
+            Vector512<float> x;
+            if (first)
+            {
+                x = Vector512.Create(r[0]);
+                c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+                if (two) c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+                if (three) c02 = Vector512.FusedMultiplyAdd(x, b2, c02);
+            }
             x = Vector512.Create(r[1]);
             c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
             if (two) c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
@@ -106,11 +150,14 @@ internal static unsafe class ChannelLaneKernel
             c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
             if (two) c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
             if (three) c52 = Vector512.FusedMultiplyAdd(x, b2, c52);
-            x = Vector512.Create(r[6]);
-            c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
-            if (two) c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            if (three) c62 = Vector512.FusedMultiplyAdd(x, b2, c62);
-            if (eight)
+            if (eight || last)
+            {
+                x = Vector512.Create(r[6]);
+                c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
+                if (two) c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+                if (three) c62 = Vector512.FusedMultiplyAdd(x, b2, c62);
+            }
+            if (eight && last)
             {
                 x = Vector512.Create(r[7]);
                 c70 = Vector512.FusedMultiplyAdd(x, b0, c70);

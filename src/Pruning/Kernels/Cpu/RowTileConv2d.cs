@@ -11,7 +11,9 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// tile holds only real positions (when the width is a multiple of 7 or 8), and each output row sums only the
 /// kernel rows that fall inside the input: the weights are packed kernel-row-major (row i, channel c, column j),
 /// so those rows are one contiguous range of the GEMM depth. A 3x3 layer on a 7x7 map computes 19/21 of the
-/// plain MACs instead of 9/7 x 8/7 of them. The tiles land position-major in scratch and are transposed to NCHW.
+/// plain MACs instead of 9/7 x 8/7 of them; tiles at the ends of a row also skip the taps on the padding beside it
+/// (3x3 at stride 1: 19/21 of the rest on a 7-wide row). The tiles land position-major in scratch and are transposed
+/// to NCHW.
 /// Every output sums its depth in one fixed order, so results do not depend on threads.
 /// The weight gradient runs the same layout the other way round: tiles of 6 or 8 im2col rows (broadcast) times up
 /// to 64 output channels, summing the real output positions of several images, whose output gradients are first
@@ -35,6 +37,7 @@ internal sealed unsafe class RowTileConv2d : IDisposable
     private readonly (int Lane, int Vectors)[] _gradientTiles;
     /// <summary>Per kernel row i, the output rows [Lo, Hi) whose input row lies inside the input.</summary>
     private readonly (int Lo, int Hi)[] _kernelRowOutputs;
+    private readonly bool _skipsRowEnds;
 
     /// <summary>
     /// Whether this layout runs <paramref name="s"/> (forward, and grad weight by the same rule): AVX-512, one group,
@@ -82,6 +85,7 @@ internal sealed unsafe class RowTileConv2d : IDisposable
                             _weights[(long)Depth(i, c, j) * _lanes + co] = w[(long)co * k + (c * kh + i) * kw + j];
         }
         _rowDepth = RowDepth(s);
+        _skipsRowEnds = SkipsRowEnds(s);
         _channelTiles = ChannelTiles(_lanes / 16, 3);
         _gradientTiles = ChannelTiles(_lanes / 16, 4);
         _kernelRowOutputs = new (int, int)[kh];
@@ -132,8 +136,9 @@ internal sealed unsafe class RowTileConv2d : IDisposable
             for (int ox = 0; ox < _paddedWidth; ox += _positions)
             {
                 float* c = tile + ((long)oy * _paddedWidth + ox) * _lanes;
+                bool left = _skipsRowEnds && ox == 0, right = _skipsRowEnds && ox + _positions == ow;
                 foreach (var (lane, vectors) in _channelTiles)
-                    RunTile(_positions, vectors, p1 - p0, rows + p0, (nint)oy * cp.PW + ox, _weights + (long)p0 * _lanes + lane, c + lane);
+                    RunTile(_positions, vectors, p1 - p0, rows + p0, (nint)oy * cp.PW + ox, _weights + (long)p0 * _lanes + lane, c + lane, left, right);
             }
         }
         ToOutput(tile, bias, output, accumulate);
@@ -229,20 +234,39 @@ internal sealed unsafe class RowTileConv2d : IDisposable
         }
     }
 
-    private void RunTile(int positions, int vectors, int kc, float** rows, nint offset, float* b, float* c)
+    private void RunTile(int positions, int vectors, int kc, float** rows, nint offset, float* b, float* c, bool left, bool right)
+    {
+        switch ((left, right))
+        {
+            case (false, false): RunTile<NoRowEnd>(positions, vectors, kc, rows, offset, b, c); break;
+            case (true, false): RunTile<LeftRowEnd>(positions, vectors, kc, rows, offset, b, c); break;
+            case (false, true): RunTile<RightRowEnd>(positions, vectors, kc, rows, offset, b, c); break;
+            default: RunTile<BothRowEnds>(positions, vectors, kc, rows, offset, b, c); break;
+        }
+    }
+
+    private void RunTile<TE>(int positions, int vectors, int kc, float** rows, nint offset, float* b, float* c) where TE : struct, IRowEnds
     {
         nint ld = _lanes;
         switch ((positions, vectors))
         {
-            case (7, 1): ChannelLaneKernel.Run<SevenValues, OneLaneVector>(kc, rows, offset, b, ld, c, ld); break;
-            case (7, 2): ChannelLaneKernel.Run<SevenValues, TwoLaneVectors>(kc, rows, offset, b, ld, c, ld); break;
-            case (7, 3): ChannelLaneKernel.Run<SevenValues, ThreeLaneVectors>(kc, rows, offset, b, ld, c, ld); break;
-            case (8, 1): ChannelLaneKernel.Run<EightValues, OneLaneVector>(kc, rows, offset, b, ld, c, ld); break;
-            case (8, 2): ChannelLaneKernel.Run<EightValues, TwoLaneVectors>(kc, rows, offset, b, ld, c, ld); break;
-            case (8, 3): ChannelLaneKernel.Run<EightValues, ThreeLaneVectors>(kc, rows, offset, b, ld, c, ld); break;
+            case (7, 1): ChannelLaneKernel.Run<SevenValues, OneLaneVector, TE>(kc, rows, offset, b, ld, c, ld); break;
+            case (7, 2): ChannelLaneKernel.Run<SevenValues, TwoLaneVectors, TE>(kc, rows, offset, b, ld, c, ld); break;
+            case (7, 3): ChannelLaneKernel.Run<SevenValues, ThreeLaneVectors, TE>(kc, rows, offset, b, ld, c, ld); break;
+            case (8, 1): ChannelLaneKernel.Run<EightValues, OneLaneVector, TE>(kc, rows, offset, b, ld, c, ld); break;
+            case (8, 2): ChannelLaneKernel.Run<EightValues, TwoLaneVectors, TE>(kc, rows, offset, b, ld, c, ld); break;
+            case (8, 3): ChannelLaneKernel.Run<EightValues, ThreeLaneVectors, TE>(kc, rows, offset, b, ld, c, ld); break;
             default: throw new ArgumentOutOfRangeException(nameof(vectors), $"no {positions} x {vectors} row tile");
         }
     }
+
+    /// <summary>
+    /// Whether tiles may skip the taps on the padding beside a row (<see cref="IRowEnds"/>): a 3-wide kernel at stride
+    /// and dilation 1 with one padding column on each side, so those taps are exactly column 0 of the row's first
+    /// position and column 2 of its last.
+    /// </summary>
+    private static bool SkipsRowEnds(in Conv2dShape s) =>
+        s.KernelWidth == 3 && s.StrideW == 1 && s.DilationW == 1 && s.PadLeft == 1 && s.PadRight == 1 && s.OutWidth == s.InWidth;
 
 
     /// <summary>
