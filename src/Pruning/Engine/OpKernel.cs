@@ -25,6 +25,11 @@ public abstract class OpKernel(Node node, TrainTensor?[] inputs, TrainTensor[] o
     /// where <see cref="WritesGrad"/> says so.</summary>
     public virtual bool OverwritesGrad(int input) => false;
 
+    /// <summary>Whether the gradient Backward writes for input <paramref name="input"/> (as its writer, see
+    /// <see cref="OverwritesGrad"/>) is output 0's gradient itself, unchanged (Add, Sub's first operand): the graph may
+    /// then give that input output 0's gradient buffer, and Backward leaves it as it is.</summary>
+    public virtual bool PassesGradThrough(int input) => false;
+
     /// <summary>Backward writes input <paramref name="input"/>'s gradient outright (the graph chose this kernel
     /// as its writer and does not zero it); otherwise it adds.</summary>
     protected bool WritesGrad(int input) => Inputs[input] is { } t && t.GradWriter == this && t.GradWriterInput == input;

@@ -138,6 +138,7 @@ public sealed class TrainingGraph : IDisposable
         MarkOverwrittenGrads(kernels, parameters, g);
         ShareInPlaceBuffers(kernels, g, owned);
         FuseActivations(kernels);
+        ShareGradientsPassedThrough(kernels, g, owned);
 
         var graphInputs = g.RealInputs.Select(i => tensors.TryGetValue(i.Name, out var t) ? t : tensors[i.Name] = Value(i.Name)).ToList();
         var graphOutputs = g.Outputs.Select(o => tensors.TryGetValue(o.Name, out var t) ? t
@@ -223,6 +224,36 @@ public sealed class TrainingGraph : IDisposable
         kernels.RemoveAll(kernel =>
             kernel.InPlaceActivation is { } activation && kernel.Inputs[0] is { } x && kernel.Outputs[0].Data == x.Data
             && kernel.Outputs[0].Grad == x.Grad && producers.TryGetValue(x, out var producer) && producer.TryFuseActivation(activation));
+    }
+
+    /// <summary>
+    /// An input whose gradient a kernel writes as its output's gradient unchanged (<see cref="OpKernel.PassesGradThrough"/>:
+    /// a residual Add's operands) takes that output's gradient buffer: the output's gradient is dead once that kernel's
+    /// backward has run, and the input's other readers, which add to its gradient, run after it. One input per kernel
+    /// (two would make their gradients one buffer), and only gradients no other value shares (an in-place activation's
+    /// pair) and that are not graph outputs. The copy goes, and one activation-sized buffer.
+    /// </summary>
+    private static void ShareGradientsPassedThrough(List<OpKernel> kernels, global::Spp.Graph.Graph g, List<IBuffer> owned)
+    {
+        var outputs = g.Outputs.Select(o => o.Name).ToHashSet();
+        var holders = new Dictionary<IBuffer, int>();
+        foreach (var t in kernels.SelectMany(k => k.Inputs.Concat(k.Outputs)).OfType<TrainTensor>().Distinct())
+            if (t.Grad is { } grad) holders[grad] = holders.GetValueOrDefault(grad) + 1;
+        foreach (var kernel in kernels)
+        {
+            var y = kernel.Outputs.Length > 0 ? kernel.Outputs[0] : null;
+            if (y?.Grad is null || outputs.Contains(y.Name)) continue;
+            for (int i = 0; i < kernel.Inputs.Length; i++)
+            {
+                if (kernel.Inputs[i] is not { } x || x.Grad is not { } grad || x.GradWriter != kernel || x.GradWriterInput != i) continue;
+                if (!kernel.PassesGradThrough(i) || x.Count != y.Count || outputs.Contains(x.Name) || holders[grad] != 1) continue;
+                owned.Remove(grad);
+                grad.Dispose();
+                x.Grad = y.Grad;
+                holders[y.Grad]++;
+                break;
+            }
+        }
     }
 
     public void SetInput(int index, ReadOnlySpan<float> data)

@@ -50,4 +50,23 @@ public sealed class GradOverwriteTests
             Assert.Equal(clean[i], poisoned[i]);
         }
     }
+
+    /// <summary>Each residual Add hands its output's gradient buffer to one operand, which it would only copy it to
+    /// (<see cref="Spp.Pruning.Engine.OpKernel.PassesGradThrough"/>); the other operand's gradient stays its own. (The
+    /// gradients that result are checked against PyTorch's in the parity tests, and above with stale buffers.)</summary>
+    [Theory]
+    [InlineData("resnet20.bn.onnx", 9)]
+    [InlineData("mbv2s.bn.onnx", 5)]
+    public void Residual_adds_hand_their_gradient_to_one_operand(string file, int adds)
+    {
+        var model = RealModels.Load(file);
+        Assert.Equal(adds, model.Graph.Nodes.Count(n => n.OpType == "Add"));
+        using var run = new EngineRun(model, 2, "cpu", training: true);
+        var kernels = run.Graph.Kernels.Where(k => k.Node.OpType == "Add").ToList();
+        Assert.All(kernels, k =>
+        {
+            Assert.Single(k.Inputs, x => x!.Grad == k.Outputs[0].Grad);
+            Assert.NotSame(k.Inputs[0]!.Grad, k.Inputs[1]!.Grad);
+        });
+    }
 }

@@ -32,9 +32,10 @@ public sealed class BinaryKernels : IOpKernelFactory
         {
             TrainTensor a = Inputs[0]!, b = Inputs[1]!;
             var dy = Outputs[0].Grad!;
-            // An operand whose gradient this kernel writes outright gets dy (or -dy) copied; the other is added to.
-            if (WritesGrad(0)) ctx.K.Unary(UnaryOp.Identity, 0f, 0f, dy, a.Grad!, a.Count);
-            if (WritesGrad(1)) ctx.K.Unary(op == BinaryOp.Add ? UnaryOp.Identity : UnaryOp.Neg, 0f, 0f, dy, b.Grad!, b.Count);
+            // An operand whose gradient this kernel writes outright gets dy (or -dy) copied, unless the graph gave it dy's
+            // buffer (PassesGradThrough); the other is added to.
+            if (WritesGrad(0) && a.Grad != dy) ctx.K.Unary(UnaryOp.Identity, 0f, 0f, dy, a.Grad!, a.Count);
+            if (WritesGrad(1) && b.Grad != dy) ctx.K.Unary(op == BinaryOp.Add ? UnaryOp.Identity : UnaryOp.Neg, 0f, 0f, dy, b.Grad!, b.Count);
             var da = WritesGrad(0) ? null : a.Grad;
             var db = WritesGrad(1) ? null : b.Grad;
             if (da is not null || db is not null) ctx.K.BinaryBackward(op, desc, a.Data, b.Data, dy, da, db);
@@ -42,6 +43,9 @@ public sealed class BinaryKernels : IOpKernelFactory
 
         /// <summary>Add and Sub read neither operand nor the output in backward.</summary>
         public override bool BackwardReadsOutput => op is not (BinaryOp.Add or BinaryOp.Sub);
+
+        /// <summary>Add's operands and Sub's first, of the output's shape, take dy itself.</summary>
+        public override bool PassesGradThrough(int input) => OverwritesGrad(input) && (op == BinaryOp.Add || input == 0);
 
         /// <summary>Add and Sub pass dy (or -dy) through to an operand of the output's shape: that gradient can be written.</summary>
         public override bool OverwritesGrad(int input) =>
