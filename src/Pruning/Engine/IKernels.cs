@@ -24,6 +24,18 @@ public interface IKernels : IDisposable
     void Gemm(in GemmDesc d, IBuffer a, IBuffer b, IBuffer c);
 
     void ConvForward(in ConvDesc d, IBuffer x, IBuffer w, IBuffer? bias, IBuffer y);
+
+    /// <summary>
+    /// <see cref="ConvForward"/> for an output that a training-mode BatchNormalization reads next: a backend may also
+    /// write, into <paramref name="moments"/> (4 N Cout floats), what that BN's statistics need of y while y is in its
+    /// caches, and then returns true; <see cref="BatchNormForwardWithPlaneMoments"/> takes them. This default computes y
+    /// only.
+    /// </summary>
+    bool ConvForwardWithPlaneMoments(in ConvDesc d, IBuffer x, IBuffer w, IBuffer? bias, IBuffer y, IBuffer moments)
+    {
+        ConvForward(d, x, w, bias, y);
+        return false;
+    }
     void ConvBackwardData(in ConvDesc d, IBuffer dy, IBuffer w, IBuffer dx, bool accumulate);
     /// <summary>dw (and dbias) of one batch; accumulate adds to what is there.</summary>
     void ConvBackwardWeights(in ConvDesc d, IBuffer x, IBuffer dy, IBuffer dw, IBuffer? dbias, bool accumulate);
@@ -46,6 +58,12 @@ public interface IKernels : IDisposable
     /// (<see cref="BatchNormDesc.Activation"/>) is applied to y.</summary>
     void BatchNormForward(in BatchNormDesc d, bool training, IBuffer x, IBuffer gamma, IBuffer beta,
         IBuffer runningMean, IBuffer runningVar, IBuffer saveMean, IBuffer saveInvStd, IBuffer y);
+    /// <summary>Training-mode <see cref="BatchNormForward"/> of an x whose <see cref="ConvForwardWithPlaneMoments"/> returned
+    /// true with these <paramref name="moments"/>; the same results. This default recomputes them.</summary>
+    void BatchNormForwardWithPlaneMoments(in BatchNormDesc d, IBuffer x, IBuffer gamma, IBuffer beta,
+        IBuffer runningMean, IBuffer runningVar, IBuffer saveMean, IBuffer saveInvStd, IBuffer y, IBuffer moments) =>
+        BatchNormForward(d, true, x, gamma, beta, runningMean, runningVar, saveMean, saveInvStd, y);
+
     /// <summary>Training-mode backward of plain BN (the descriptor's activation is ignored): dx (+)= ..., dgamma and
     /// dbeta are added to.</summary>
     void BatchNormBackward(in BatchNormDesc d, IBuffer x, IBuffer dy, IBuffer gamma, IBuffer saveMean, IBuffer saveInvStd,

@@ -53,6 +53,16 @@ public abstract class OpKernel(Node node, TrainTensor?[] inputs, TrainTensor[] o
     /// <summary>The activation this kernel took over (<see cref="TryFuseActivation"/>), if any.</summary>
     public virtual Activation? FusedActivation => null;
 
+    /// <summary>Whether Forward can hand the statistics of output 0 to a batch normalization that reads it
+    /// (<see cref="IKernels.ConvForwardWithPlaneMoments"/>) through <see cref="Moments"/>.</summary>
+    public virtual bool ProvidesMoments => false;
+
+    /// <summary>Whether Forward takes input 0's statistics from <see cref="Moments"/> when its producer left them there.</summary>
+    public virtual bool TakesMoments => false;
+
+    /// <summary>The statistics passed from a producer to its consumer (both kernels hold the same link), set by the graph.</summary>
+    public MomentsLink? Moments { get; internal set; }
+
     /// <summary>Buffers the kernel allocated for itself (saved statistics, masks, scratch).</summary>
     public virtual IEnumerable<IBuffer> OwnedBuffers => [];
 }
@@ -78,4 +88,17 @@ public sealed class KernelBuildContext(IKernels kernels, GraphTypes types, long 
     public GraphTypes Types { get; } = types;
     public long Opset { get; } = opset;
     public Tensor? Constant(string? name) => name is null ? null : Types.ValueOf(name);
+}
+
+/// <summary>
+/// The per-plane statistics of one value, passed from the kernel that writes it (a convolution) to the training-mode
+/// batch normalization that reads it, so that BN need not read the value back from memory for them. Valid only for the
+/// forward pass in which the producer wrote them.
+/// </summary>
+public sealed class MomentsLink(IBuffer buffer)
+{
+    public IBuffer Buffer { get; } = buffer;
+
+    /// <summary>Set by the producer's forward when it wrote the statistics; cleared by the consumer as it takes them.</summary>
+    public bool Valid { get; set; }
 }

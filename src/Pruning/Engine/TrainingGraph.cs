@@ -139,6 +139,7 @@ public sealed class TrainingGraph : IDisposable
         ShareInPlaceBuffers(kernels, g, owned);
         FuseActivations(kernels);
         ShareGradientsPassedThrough(kernels, g, owned);
+        LinkMoments(kernels, g, k, owned);
 
         var graphInputs = g.RealInputs.Select(i => tensors.TryGetValue(i.Name, out var t) ? t : tensors[i.Name] = Value(i.Name)).ToList();
         var graphOutputs = g.Outputs.Select(o => tensors.TryGetValue(o.Name, out var t) ? t
@@ -253,6 +254,31 @@ public sealed class TrainingGraph : IDisposable
                 holders[y.Grad]++;
                 break;
             }
+        }
+    }
+
+    /// <summary>
+    /// A value that a convolution writes and only a batch normalization reads gets a <see cref="MomentsLink"/> between
+    /// them: the convolution takes BN's statistics of it as it writes it (<see cref="IKernels.ConvForwardWithPlaneMoments"/>),
+    /// and BN does not read it back for them.
+    /// </summary>
+    private static void LinkMoments(List<OpKernel> kernels, global::Spp.Graph.Graph g, IKernels k, List<IBuffer> owned)
+    {
+        var outputs = g.Outputs.Select(o => o.Name).ToHashSet();
+        var readers = new Dictionary<TrainTensor, List<OpKernel>>();
+        foreach (var kernel in kernels)
+            foreach (var t in kernel.Inputs.OfType<TrainTensor>().Distinct())
+                (readers.TryGetValue(t, out var list) ? list : readers[t] = []).Add(kernel);
+        foreach (var producer in kernels.Where(p => p.ProvidesMoments))
+        {
+            var y = producer.Outputs[0];
+            if (outputs.Contains(y.Name) || y.Shape.Length < 2 || !readers.TryGetValue(y, out var list) || list.Count != 1) continue;
+            var consumer = list[0];
+            if (!consumer.TakesMoments || consumer.Inputs[0] != y || consumer.Inputs.Skip(1).Contains(y)) continue;
+            // Two doubles per (image, channel) plane.
+            var link = new MomentsLink(k.Allocate(4L * y.Shape[0] * y.Shape[1]));
+            owned.Add(link.Buffer);
+            producer.Moments = consumer.Moments = link;
         }
     }
 

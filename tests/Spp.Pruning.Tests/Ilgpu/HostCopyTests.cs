@@ -37,7 +37,7 @@ public class HostCopyTests(IlgpuFixture f)
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed.TotalSeconds < 3)
             {
-                var shift = new byte[(trips * 7919) % 5000 + 10]; // varies where the next arrays land
+                var shift = new byte[(int)(trips * 7919L % 5000) + 10]; // varies where the next arrays land
                 var source = new float[Length];
                 for (int i = 0; i < Length; i++) source[i] = trips + i;
                 var back = new float[Length];

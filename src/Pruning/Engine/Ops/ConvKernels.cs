@@ -42,7 +42,16 @@ public sealed class ConvKernels : IOpKernelFactory
 
         public override bool BackwardReadsOutput => false;
 
-        public override void Forward(ExecContext ctx) => ctx.K.ConvForward(d, Inputs[0]!.Data, Inputs[1]!.Data, Inputs.ElementAtOrDefault(2)?.Data, Outputs[0].Data);
+        public override bool ProvidesMoments => true;
+
+        public override void Forward(ExecContext ctx)
+        {
+            IBuffer x = Inputs[0]!.Data, w = Inputs[1]!.Data, y = Outputs[0].Data;
+            var b = Inputs.ElementAtOrDefault(2)?.Data;
+            // The statistics only serve training: in eval mode BN reads its running statistics.
+            if (Moments is { } link && ctx.Training) link.Valid = ctx.K.ConvForwardWithPlaneMoments(d, x, w, b, y, link.Buffer);
+            else ctx.K.ConvForward(d, x, w, b, y);
+        }
 
         public override void Backward(ExecContext ctx)
         {

@@ -66,6 +66,7 @@ public sealed class NormalizationKernels : IOpKernelFactory
         private bool _trainedForward;
         /// <summary>The descriptor, with the activation that follows when the graph fused it.</summary>
         private BatchNormDesc d = desc;
+        public override bool TakesMoments => true;
 
         public override Activation? FusedActivation => d.HasActivation ? new Activation(d.Activation, d.ActivationA, d.ActivationB) : null;
 
@@ -91,7 +92,12 @@ public sealed class NormalizationKernels : IOpKernelFactory
             // takes the affine path (dx = dy * gamma * invStd), which is that mode's exact gradient.
             _trainedForward = ctx.Training && !ctx.FrozenBatchNorm;
             TrainTensor mean = Inputs[3]!, var = Inputs[4]!;
-            ctx.K.BatchNormForward(d, _trainedForward, X.Data, Inputs[1]!.Data, Inputs[2]!.Data, mean.Data, var.Data, _saveMean, _saveInvStd, Outputs[0].Data);
+            if (_trainedForward && Moments is { Valid: true })
+                ctx.K.BatchNormForwardWithPlaneMoments(d, X.Data, Inputs[1]!.Data, Inputs[2]!.Data, mean.Data, var.Data, _saveMean, _saveInvStd,
+                    Outputs[0].Data, Moments.Buffer);
+            else
+                ctx.K.BatchNormForward(d, _trainedForward, X.Data, Inputs[1]!.Data, Inputs[2]!.Data, mean.Data, var.Data, _saveMean, _saveInvStd, Outputs[0].Data);
+            if (Moments is not null) Moments.Valid = false;
             // Optional outputs 1 and 2 (opset 14 training mode) are the updated running statistics.
             for (int i = 1; i < Math.Min(3, Outputs.Length); i++) Shapes.Copy(ctx.K, Inputs[i + 2]!.Data, Outputs[i].Data, d.C, accumulate: false);
         }

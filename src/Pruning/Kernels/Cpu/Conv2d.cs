@@ -26,7 +26,16 @@ public static unsafe class Conv2d
 {
     /// <summary>output = conv(input, weight) + bias, or with <paramref name="accumulate"/> output += it.</summary>
     public static void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> bias, Span<float> output, int degreeOfParallelism = 0, bool accumulate = false)
+        ReadOnlySpan<float> bias, Span<float> output, int degreeOfParallelism = 0, bool accumulate = false) =>
+        Forward(shape, input, weight, bias, output, degreeOfParallelism, accumulate, null);
+
+    /// <summary>output = conv(input, weight) + bias, or with <paramref name="accumulate"/> output += it.</summary>
+    /// <param name="planeMoments">When not null (and not accumulating): each output plane's (mean, sum of squared
+    /// deviations), two doubles per (image, channel) plane in memory order, taken as each image's output is
+    /// written, while it is in cache (<see cref="PlaneMoments"/>: batch normalization's statistics, read back from
+    /// memory otherwise).</param>
+    internal static void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> output, int degreeOfParallelism, bool accumulate, double* planeMoments)
     {
         var s = shape;
         Check(s, input.Length, s.InputLength, nameof(input));
@@ -39,22 +48,49 @@ public static unsafe class Conv2d
         fixed (float* px = input, pw = weight, pb = bias, py = output)
         {
             var cp = new ConvPlanes(layout.Wide);
+            nint moments = accumulate ? 0 : (nint)planeMoments;
             if (RowTilePlanes(layout, cp, dop) is { } planes)
             {
                 using var tiles = new RowTileConv2d(s, planes, pw);
                 nint tx = (nint)px, tb = bias.IsEmpty ? 0 : (nint)pb, ty = (nint)py;
-                CpuParallel.For(s.Batch, dop, n => tiles.ForwardImage((float*)tx, (float*)tb, (float*)ty, n, accumulate, dop));
+                CpuParallel.For(s.Batch, dop, n =>
+                {
+                    tiles.ForwardImage((float*)tx, (float*)tb, (float*)ty, n, accumulate, dop);
+                    OutputMoments(s, (float*)ty, n, 1, (double*)moments);
+                });
                 return;
             }
             using var packed = new PackedWeights(s, pw, transpose: false);
             nint x = (nint)px, w = (nint)pw, b = bias.IsEmpty ? 0 : (nint)pb, y = (nint)py;
             var pk = packed;
             int inner = layout.Wide.Batch >= dop ? 1 : dop;
+            // With threads inside one image's GEMM, the moments follow in a pass of their own.
+            bool perImage = inner == 1;
             if (!layout.IsWide)
-                CpuParallel.For(s.Batch, dop, n => ForwardImage(s, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, n, inner, accumulate));
+                CpuParallel.For(s.Batch, dop, n =>
+                {
+                    ForwardImage(s, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, n, inner, accumulate);
+                    if (perImage) OutputMoments(s, (float*)y, n, 1, (double*)moments);
+                });
             else
-                CpuParallel.For(layout.Wide.Batch, dop, q => ForwardWideImage(layout, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, q, inner, accumulate));
+                CpuParallel.For(layout.Wide.Batch, dop, q =>
+                {
+                    ForwardWideImage(layout, cp, (float*)x, (float*)w, pk, (float*)b, (float*)y, q, inner, accumulate);
+                    int first = q * layout.PerWide;
+                    if (perImage) OutputMoments(s, (float*)y, first, Math.Min(layout.PerWide, s.Batch - first), (double*)moments);
+                });
+            if (!perImage && moments != 0)
+                CpuParallel.For(s.Batch, dop, n => OutputMoments(s, (float*)y, n, 1, (double*)moments));
         }
+    }
+
+    /// <summary>The moments of images n0 .. n0 + count - 1's output planes (nothing when <paramref name="moments"/> is null).</summary>
+    private static void OutputMoments(in Conv2dShape s, float* y, int n0, int count, double* moments)
+    {
+        if (moments == null) return;
+        long first = (long)n0 * s.OutChannels;
+        int spatial = s.OutHeight * s.OutWidth;
+        PlaneMoments.Write(y + first * spatial, count * s.OutChannels, spatial, moments + 2 * first);
     }
 
     /// <summary>

@@ -26,6 +26,21 @@ public sealed unsafe partial class CpuKernels
             Span(y, s.OutputLength), DegreeOfParallelism);
     }
 
+    /// <summary>The output's per-plane moments as it is written (<see cref="Conv2d.Forward"/>), when batch normalization
+    /// over it takes its statistics plane by plane (<see cref="PlaneMoments.Apply"/>).</summary>
+    public bool ConvForwardWithPlaneMoments(in ConvDesc d, IBuffer x, IBuffer w, IBuffer? bias, IBuffer y, IBuffer moments)
+    {
+        var s = Shape(d);
+        if (!PlaneMoments.Apply(s.Batch, s.OutHeight * s.OutWidth))
+        {
+            ConvForward(d, x, w, bias, y);
+            return false;
+        }
+        Conv2d.Forward(s, Span(x, s.InputLength), Span(w, s.WeightLength), bias is null ? default : Span(bias, s.OutChannels),
+            Span(y, s.OutputLength), DegreeOfParallelism, accumulate: false, (double*)Checked(moments, 4L * s.Batch * s.OutChannels));
+        return true;
+    }
+
     public void ConvBackwardData(in ConvDesc d, IBuffer dy, IBuffer w, IBuffer dx, bool accumulate)
     {
         var s = Shape(d);

@@ -25,17 +25,35 @@ public sealed unsafe partial class CpuKernels
             X = Checked(x, count), Gamma = Checked(gamma, d.C), Beta = Checked(beta, d.C), RunningMean = Checked(runningMean, d.C),
             RunningVar = Checked(runningVar, d.C), SaveMean = Checked(saveMean, d.C), SaveInvStd = Checked(saveInvStd, d.C), Y = Checked(y, count),
         };
-        var job = new ForwardJob(this, d, training, p);
+        var job = new ForwardJob(this, d, training, p, null);
+        UnaryFunctions.Dispatch(d.Activation, ref job);
+    }
+
+    /// <summary>
+    /// Training mode with the per-plane moments of x already taken (<see cref="ConvForwardWithPlaneMoments"/>, as the
+    /// convolution wrote x): the statistics are merged from them instead of read back from memory; the same bits.
+    /// </summary>
+    public void BatchNormForwardWithPlaneMoments(in BatchNormDesc d, IBuffer x, IBuffer gamma, IBuffer beta,
+        IBuffer runningMean, IBuffer runningVar, IBuffer saveMean, IBuffer saveInvStd, IBuffer y, IBuffer moments)
+    {
+        long count = (long)d.N * d.C * d.Spatial;
+        var p = new BatchNormPointers
+        {
+            X = Checked(x, count), Gamma = Checked(gamma, d.C), Beta = Checked(beta, d.C), RunningMean = Checked(runningMean, d.C),
+            RunningVar = Checked(runningVar, d.C), SaveMean = Checked(saveMean, d.C), SaveInvStd = Checked(saveInvStd, d.C), Y = Checked(y, count),
+        };
+        double* given = PlaneOrderStatistics(d) ? (double*)Checked(moments, 4L * d.N * d.C) : null;
+        var job = new ForwardJob(this, d, true, p, given);
         UnaryFunctions.Dispatch(d.Activation, ref job);
     }
 
     /// <summary>The forward once the fused activation (Identity: none) is known as a type.</summary>
-    private readonly struct ForwardJob(CpuKernels k, BatchNormDesc d, bool training, BatchNormPointers p) : IUnaryVisitor
+    private readonly struct ForwardJob(CpuKernels k, BatchNormDesc d, bool training, BatchNormPointers p, double* givenMoments) : IUnaryVisitor
     {
         public void Visit<TF>() where TF : struct, IUnaryFunction
         {
-            if (UsesVector512) k.BatchNormForward<TF, Vector512<float>, Simd512>(d, training, p);
-            else k.BatchNormForward<TF, Vector256<float>, Simd256>(d, training, p);
+            if (UsesVector512) k.BatchNormForward<TF, Vector512<float>, Simd512>(d, training, p, givenMoments);
+            else k.BatchNormForward<TF, Vector256<float>, Simd256>(d, training, p, givenMoments);
         }
     }
 
@@ -44,13 +62,13 @@ public sealed unsafe partial class CpuKernels
         public float* X, Gamma, Beta, RunningMean, RunningVar, SaveMean, SaveInvStd, Y;
     }
 
-    private void BatchNormForward<TF, TV, TS>(BatchNormDesc d, bool training, BatchNormPointers p)
+    private void BatchNormForward<TF, TV, TS>(BatchNormDesc d, bool training, BatchNormPointers p, double* givenMoments)
         where TF : struct, IUnaryFunction where TV : struct where TS : struct, ISimdMath<TV>
     {
         long m = (long)d.N * d.Spatial;
         // Per channel: mean, scale, shift.
         float* coefficients = _scratch.Get(KernelScratchSlot.BatchNormCoefficients, 3L * d.C);
-        double* planeSums = training && PlaneOrderStatistics(d) ? PlaneMoments<TV, TS>(d, p.X) : null;
+        double* planeSums = training && PlaneOrderStatistics(d) ? givenMoments != null ? givenMoments : InputPlaneMoments(d, p.X) : null;
         ForChannels(d, c =>
         {
             var ch = ChannelOf(d, c);
@@ -132,20 +150,15 @@ public sealed unsafe partial class CpuKernels
     }
 
     /// <summary>Each (n, c) plane is one block of the statistics, and there are several images to merge.</summary>
-    private static bool PlaneOrderStatistics(in BatchNormDesc d) => d.Spatial <= BatchNormBlocks.Length && d.N > 1;
+    private static bool PlaneOrderStatistics(in BatchNormDesc d) => PlaneMoments.Apply(d.N, d.Spatial);
 
     /// <summary>Per plane, in memory order: (block mean, block sum of squared deviations), two doubles at 2 * plane.</summary>
-    private double* PlaneMoments<TV, TS>(in BatchNormDesc d, float* x) where TV : struct where TS : struct, ISimdMath<TV>
+    private double* InputPlaneMoments(in BatchNormDesc d, float* x)
     {
         double* sums = (double*)_scratch.Get(KernelScratchSlot.BatchNormPlaneSums, 4L * d.N * d.C);
         nint xp = (nint)x, sp = (nint)sums;
         int spatial = d.Spatial;
-        ForPlanes(d, (plane, _) =>
-        {
-            var (mean, m2) = BatchNormLoops<TV, TS>.BlockMoments((float*)xp + plane * spatial, spatial);
-            ((double*)sp)[2 * plane] = mean;
-            ((double*)sp)[2 * plane + 1] = m2;
-        });
+        ForPlanes(d, (plane, _) => PlaneMoments.Write((float*)xp + plane * spatial, 1, spatial, (double*)sp + 2 * plane));
         return sums;
     }
 
