@@ -47,6 +47,14 @@ public interface IKernels : IDisposable
     void Binary(BinaryOp op, in BroadcastDesc d, IBuffer a, IBuffer b, IBuffer y);
     /// <summary>Adds the gradients of both operands (summed over their broadcast axes) into da and db;
     /// either may be null when not needed, and both may be the same buffer (x * x).</summary>
+    /// <summary>y = f(a op b) for an in-place activation f fused after a binary op (a residual Add and its ReLU). This
+    /// default runs the two.</summary>
+    void BinaryActivation(BinaryOp op, in BroadcastDesc d, IBuffer a, IBuffer b, IBuffer y, Activation activation)
+    {
+        Binary(op, d, a, b, y);
+        Unary(activation.Op, activation.A, activation.B, y, y, d.Count);
+    }
+
     void BinaryBackward(BinaryOp op, in BroadcastDesc d, IBuffer a, IBuffer b, IBuffer dy, IBuffer? da, IBuffer? db);
 
     void StridedCopy(in StridedDesc d, IBuffer source, IBuffer destination, bool accumulate);

@@ -75,6 +75,54 @@ public sealed class FusedActivationTests
         }
     }
 
+    /// <summary>A residual Add with its ReLU fused in: output and both operands' gradients equal those of the two ops apart
+    /// (the Add also hands its gradient buffer to one operand), and the forward ONNX Runtime's.</summary>
+    [Theory]
+    [MemberData(nameof(Backends.Names), MemberType = typeof(Backends))]
+    public void Fused_add_and_relu_equal_the_two_ops_apart(string backend)
+    {
+        Model Build(bool separated)
+        {
+            var b = new ModelBuilder(seed: 5, opset: 13);
+            var x = b.Input("x", 3, 5, 5);
+            // Both operands computed (a Conv and the input's Relu), so both need gradients and the Add writes one of them.
+            var sum = b.Add(b.Conv(x, 3), b.Node("Relu", [x]));
+            if (separated) sum = b.Node("Identity", [sum]);
+            b.Output(b.Relu(sum));
+            return b.Build();
+        }
+        var fused = Build(false);
+        var apart = Build(true);
+        var rng = new Random(4);
+        const int batch = 2;
+        var inputs = new Dictionary<string, Tensor>
+        {
+            ["x"] = Tensor.FromFloats("x", [batch, 3, 5, 5], Enumerable.Range(0, batch * 75).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray()),
+        };
+        using var one = new EngineRun(fused, batch, backend, training: true).WithInputGradients();
+        using var two = new EngineRun(apart, batch, backend, training: true).WithInputGradients();
+        Assert.Equal("Relu", one.Graph.Kernels.Single(k => k.Node.OpType == "Add").FusedActivation!.Value.Op.ToString());
+        Assert.Null(two.Graph.Kernels.Single(k => k.Node.OpType == "Add").FusedActivation);
+        one.SetInputs(inputs);
+        two.SetInputs(inputs);
+        var outOne = one.Forward();
+        var outTwo = two.Forward();
+        Compare.Close(OrtHarness.Run(fused, inputs)[0].ToFloats(), outOne[0], 1e-5, "fused Add+Relu against ONNX Runtime");
+        var seed = Enumerable.Range(0, (int)one.Graph.Outputs[0].Count).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        one.Backward([seed]);
+        two.Backward([seed]);
+        bool exact = backend != "ilgpu-cpu";
+        void Same(float[] expected, float[] actual, string what)
+        {
+            if (exact) Assert.True(expected.AsSpan().SequenceEqual(actual), $"{backend}: {what} differs");
+            else Compare.Close(expected, actual, 1e-5, $"{backend}: {what}");
+        }
+        Same(outTwo[0], outOne[0], "output");
+        Same(two.Read(two.Graph.Inputs[0].Grad!, two.Graph.Inputs[0].Count), one.Read(one.Graph.Inputs[0].Grad!, one.Graph.Inputs[0].Count), "d/dx");
+        foreach (var (p, q) in one.Graph.Parameters.Zip(two.Graph.Parameters))
+            Same(two.Read(q.Tensor.Grad!, q.Tensor.Count), one.Read(p.Tensor.Grad!, p.Tensor.Count), $"d/d{p.Name}");
+    }
+
     /// <summary>x -> BatchNormalization (training mode: with its running-statistics outputs) -> [Identity ->] activation.</summary>
     private static Model Build(string name, bool training, long[] dims, bool separated)
     {

@@ -28,14 +28,19 @@ public sealed class OpProfileTests
         var entries = profile.PerStep().ToDictionary(e => (e.Op, e.Pass));
         Assert.Equal(steps, profile.Steps);
         var nodeCounts = model.Graph.Nodes.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
-        // The ReLU after each block's first BN (and the stem's) runs inside it (BatchNormalization+Relu); the one after
-        // each residual Add on its own.
-        const int fusedPairs = 10;
-        Assert.Equal(fusedPairs, entries[("BatchNormalization+Relu", "forward")].CallsPerStep);
-        Assert.Equal(fusedPairs, entries[("BatchNormalization+Relu", "backward")].CallsPerStep);
-        var fused = new Dictionary<string, int> { ["BatchNormalization"] = fusedPairs, ["Relu"] = fusedPairs };
-        foreach (var (op, count) in nodeCounts.Where(c => c.Key != "Identity"))
-            Assert.Equal(count - fused.GetValueOrDefault(op), entries[(op, "forward")].CallsPerStep);
+        // Every ReLU runs inside the op before it: the BN of each block's first convolution (and the stem's), and each
+        // residual Add.
+        const int afterBn = 10, afterAdd = 9;
+        foreach (var pass in new[] { "forward", "backward" })
+        {
+            Assert.Equal(afterBn, entries[("BatchNormalization+Relu", pass)].CallsPerStep);
+            Assert.Equal(afterAdd, entries[("Add+Relu", pass)].CallsPerStep);
+        }
+        Assert.Equal(afterBn + afterAdd, nodeCounts["Relu"]);
+        Assert.DoesNotContain(entries.Keys, e => e.Op == "Relu");
+        var fused = new Dictionary<string, int> { ["BatchNormalization"] = afterBn, ["Add"] = afterAdd };
+        foreach (var (op, count) in nodeCounts.Where(c => c.Key is not ("Identity" or "Relu")))
+            Assert.Equal(count - fused.GetValueOrDefault(op), entries.TryGetValue((op, "forward"), out var e) ? e.CallsPerStep : 0);
         Assert.Equal(nodeCounts["Conv"], entries[("Conv", "backward")].CallsPerStep);
         Assert.Equal(1, entries[("(optimizer)", "update")].CallsPerStep);
         Assert.All(entries.Values, e => Assert.True(e.MsPerStep >= 0));

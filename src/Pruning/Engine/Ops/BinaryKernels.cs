@@ -26,12 +26,30 @@ public sealed class BinaryKernels : IOpKernelFactory
     private sealed class BinaryKernel(Node node, TrainTensor?[] inputs, TrainTensor[] outputs, BinaryOp op, BroadcastDesc desc)
         : OpKernel(node, inputs, outputs)
     {
-        public override void Forward(ExecContext ctx) => ctx.K.Binary(op, desc, Inputs[0]!.Data, Inputs[1]!.Data, Outputs[0].Data);
+        /// <summary>The in-place activation after the op, fused into it (Add and Sub only: their backward reads nothing else).</summary>
+        private Activation? _activation;
+
+        public override Activation? FusedActivation => _activation;
+
+        public override bool TryFuseActivation(Activation activation)
+        {
+            if (_activation is not null || op is not (BinaryOp.Add or BinaryOp.Sub)) return false;
+            _activation = activation;
+            return true;
+        }
+
+        public override void Forward(ExecContext ctx)
+        {
+            if (_activation is { } act) ctx.K.BinaryActivation(op, desc, Inputs[0]!.Data, Inputs[1]!.Data, Outputs[0].Data, act);
+            else ctx.K.Binary(op, desc, Inputs[0]!.Data, Inputs[1]!.Data, Outputs[0].Data);
+        }
 
         public override void Backward(ExecContext ctx)
         {
             TrainTensor a = Inputs[0]!, b = Inputs[1]!;
             var dy = Outputs[0].Grad!;
+            // The fused activation's in-place backward first, reading its output, as its own kernel would have.
+            if (_activation is { } act) ctx.K.UnaryBackward(act.Op, act.A, act.B, Outputs[0].Data, Outputs[0].Data, dy, dy, Outputs[0].Count, accumulate: false);
             // An operand whose gradient this kernel writes outright gets dy (or -dy) copied, unless the graph gave it dy's
             // buffer (PassesGradThrough); the other is added to.
             if (WritesGrad(0) && a.Grad != dy) ctx.K.Unary(UnaryOp.Identity, 0f, 0f, dy, a.Grad!, a.Count);
@@ -41,8 +59,8 @@ public sealed class BinaryKernels : IOpKernelFactory
             if (da is not null || db is not null) ctx.K.BinaryBackward(op, desc, a.Data, b.Data, dy, da, db);
         }
 
-        /// <summary>Add and Sub read neither operand nor the output in backward.</summary>
-        public override bool BackwardReadsOutput => op is not (BinaryOp.Add or BinaryOp.Sub);
+        /// <summary>Add and Sub read neither operand nor the output in backward (unless an activation is fused in).</summary>
+        public override bool BackwardReadsOutput => op is not (BinaryOp.Add or BinaryOp.Sub) || _activation is not null;
 
         /// <summary>Add's operands and Sub's first, of the output's shape, take dy itself.</summary>
         public override bool PassesGradThrough(int input) => OverwritesGrad(input) && (op == BinaryOp.Add || input == 0);

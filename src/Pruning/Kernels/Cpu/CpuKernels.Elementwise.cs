@@ -55,6 +55,48 @@ public sealed unsafe partial class CpuKernels
         BinaryFunctions.Dispatch(op, ref job);
     }
 
+    /// <summary>Operands of the output's shape run in one pass; broadcast ones as the two ops.</summary>
+    public void BinaryActivation(BinaryOp op, in BroadcastDesc d, IBuffer a, IBuffer b, IBuffer y, Activation activation)
+    {
+        if (!d.AShape.AsSpan().SequenceEqual(d.OutShape) || !d.BShape.AsSpan().SequenceEqual(d.OutShape))
+        {
+            Binary(op, d, a, b, y);
+            Unary(activation.Op, activation.A, activation.B, y, y, d.Count);
+            return;
+        }
+        var job = new BinaryActivationJob(op, Checked(a, d.Count), Checked(b, d.Count), Checked(y, d.Count), d.Count, activation, DegreeOfParallelism);
+        UnaryFunctions.Dispatch(activation.Op, ref job);
+    }
+
+    /// <summary>The activation known as a type; then the binary function.</summary>
+    private readonly struct BinaryActivationJob(BinaryOp op, float* a, float* b, float* y, long count, Activation activation, int degree)
+        : IUnaryVisitor
+    {
+        public void Visit<TG>() where TG : struct, IUnaryFunction
+        {
+            var inner = new Runs<TG>(a, b, y, count, activation, degree);
+            BinaryFunctions.Dispatch(op, ref inner);
+        }
+
+        private readonly struct Runs<TG>(float* a, float* b, float* y, long count, Activation activation, int degree) : IBinaryVisitor
+            where TG : struct, IUnaryFunction
+        {
+            public void Visit<TF>() where TF : struct, IBinaryFunction
+            {
+                if (UsesVector512) Run<TF, Vector512<float>, Simd512>();
+                else Run<TF, Vector256<float>, Simd256>();
+            }
+
+            private void Run<TF, TV, TS>() where TF : struct, IBinaryFunction where TV : struct where TS : struct, ISimdMath<TV>
+            {
+                var p = UnaryArgs<TV>.Create<TS>(activation.A, activation.B);
+                nint ap = (nint)a, bp = (nint)b, yp = (nint)y;
+                ParallelRanges.For(count, degree, ElementGrain, (s, e) =>
+                    ElementwiseLoops<TV, TS>.BinaryActivated<TF, TG>((float*)ap + s, (float*)bp + s, (float*)yp + s, (int)(e - s), p));
+            }
+        }
+    }
+
     public void BinaryBackward(BinaryOp op, in BroadcastDesc d, IBuffer a, IBuffer b, IBuffer dy, IBuffer? da, IBuffer? db)
     {
         var layout = BroadcastLayout(d, a, b);

@@ -52,6 +52,15 @@ internal static unsafe class ElementwiseLoops<TV, TS> where TV : struct where TS
         if (i < n) Store(TF.Value<TV, TS>(aRun ? Load(a + i, n - i) : sa, bRun ? Load(b + i, n - i) : sb), y + i, n - i);
     }
 
+    /// <summary>y = g(f(a, b)) over runs a and b: a binary op and the activation fused after it, in one pass.</summary>
+    public static void BinaryActivated<TF, TG>(float* a, float* b, float* y, int n, in UnaryArgs<TV> p)
+        where TF : struct, IBinaryFunction where TG : struct, IUnaryFunction
+    {
+        int i = 0;
+        for (; i <= n - TS.Count; i += TS.Count) TS.Store(TG.Value<TV, TS>(TF.Value<TV, TS>(TS.Load(a + i), TS.Load(b + i)), p), y + i);
+        if (i < n) Store(TG.Value<TV, TS>(TF.Value<TV, TS>(Load(a + i, n - i), Load(b + i, n - i)), p), y + i, n - i);
+    }
+
     /// <summary>dst (+)= dy * (d f / d a) or (d f / d b), per element of the output.</summary>
     public static void BinaryGradient<TF>(bool wrtA, float* a, bool aRun, float* b, bool bRun, float* dy, float* dst, int n, bool accumulate)
         where TF : struct, IBinaryFunction
