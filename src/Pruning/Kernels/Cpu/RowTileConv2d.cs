@@ -42,19 +42,18 @@ internal sealed unsafe class RowTileConv2d : IDisposable
     /// <summary>
     /// Whether this layout runs <paramref name="s"/> (forward, and grad weight by the same rule): AVX-512, one group,
     /// not a plain 1x1 GEMM, enough depth to hide the transposes, and a batch that spreads over the threads (one
-    /// image per task); then, unless
-    /// <see cref="Conv2d.RowTiles"/> forces it, when it has at least 32 output-channel lanes and computes no more
-    /// multiply-adds than the planes' GEMM would (<paramref name="gemmColumnsPerImage"/>: the columns that GEMM
-    /// computes per image). Measured (`bench -- gemm --row-tiles compare`, batch 128, 2 threads): 13-15% faster on
-    /// 3x3 layers of 32 to 128 channels on 14x14 and 7x7 maps, 7-10% on stride-2 ones, level on 28x28; with 16
-    /// lanes a tile (7 broadcasts per 7 multiply-adds) ran 58% slower than the GEMM on 16->16 28x28. Grad weight:
-    /// 16-26% faster on those 14x14 and 7x7 layers, 6-15% on stride-2 ones, level on 28x28.
+    /// image per task); then, unless <see cref="Conv2d.RowTiles"/> forces it, when it computes no more multiply-adds
+    /// than the planes' GEMM would (<paramref name="gemmColumnsPerImage"/>: the columns that GEMM computes per image).
+    /// Measured (`bench -- gemm --row-tiles compare`, batch 128, 2 threads): 13-15% faster on 3x3 layers of 32 to 128
+    /// channels on 14x14 and 7x7 maps, 7-10% on stride-2 ones, level on 28x28; 16->16 on 28x28 (one lane vector, each
+    /// broadcast feeding one multiply-add as an embedded broadcast, see <see cref="ChannelLaneKernel"/>) forward 2.31
+    /// against 2.55-2.63 ms, grad weight 2.29 against 2.71. Grad weight: 16-26% faster on the 14x14 and 7x7 layers,
+    /// 6-15% on stride-2 ones.
     /// </summary>
     public static bool Applies(in Conv2dShape s, ConvPlanes cp, double gemmColumnsPerImage, int threads)
     {
         if (!Vector512.IsHardwareAccelerated || s.Groups != 1 || cp.Direct || s.PatchSize < MinDepth || s.Batch < threads) return false;
         if (Conv2d.RowTiles != RowTilePolicy.Auto) return Conv2d.RowTiles == RowTilePolicy.Always;
-        if (s.OutChannels <= 16) return false;
         int padded = PaddedWidth(s.OutWidth);
         long lanes = (s.OutChannels + 15) / 16 * 16;
         double rowTiles = (double)RowDepth(s).Sum(r => r.P1 - r.P0) * padded * lanes;

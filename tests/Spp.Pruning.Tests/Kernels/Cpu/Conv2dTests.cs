@@ -109,7 +109,7 @@ public class Conv2dTests
         ["side by side, 3x3 stride 2 (7 -> 4)"] = new(4, 8, 7, 7, 8, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["no padding (side by side where panels round up)"] = new(4, 3, 6, 6, 5, 3, 3),
         ["side by side, 16 channels (grad input as a forward conv)"] = new(7, 16, 5, 6, 12, 3, 3) { PadTop = 1, PadLeft = 2, PadBottom = 1, PadRight = 1 },
-        // Small maps with more than 16 output channels run forward (and stride-1 grad input) as row tiles.
+        // Small maps run forward (and stride-1 grad input) as row tiles where that computes no more multiply-adds.
         ["row tiles: 7x7, 40 channels (lanes past the channels)"] = new(3, 8, 7, 7, 40, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: 8-wide rows, 64 channels (two 32-lane tiles)"] = new(2, 6, 8, 8, 64, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: 48 channels (one 48-lane tile), 14x14"] = new(2, 12, 14, 14, 48, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
@@ -117,6 +117,7 @@ public class Conv2dTests
         ["row tiles: 8-wide rows, 48 channels (8 x 48 tiles)"] = new(2, 6, 8, 8, 48, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: 15-wide rows (8-position tiles, one junk position)"] = new(2, 4, 15, 15, 48, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: 28-wide rows (tiles at both ends skip the padding taps, those between do not)"] = new(2, 8, 3, 28, 48, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["row tiles: 16 channels (one lane vector: embedded broadcasts), 28-wide rows"] = new(2, 16, 4, 28, 16, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: 100 channels (48 + 32 + 32 lanes)"] = new(2, 4, 7, 7, 100, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: stride 2, dilation 2, asymmetric padding"] = new(2, 6, 13, 12, 33, 3, 3) { StrideH = 2, StrideW = 2, DilationH = 2, DilationW = 2, PadTop = 2, PadLeft = 1, PadBottom = 1, PadRight = 2 },
         ["row tiles: 5x5 kernel over a 4x5 map (kernel rows outside)"] = new(2, 6, 4, 5, 24, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 },
@@ -148,8 +149,11 @@ public class Conv2dTests
     {
         foreach (var (name, s) in CaseShapes.Where(c => c.Key.StartsWith("row tiles")))
             Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, Conv2d.UsesRowTiles(s, 2));
-        // 16 output channels (one lane vector per tile) measured slower than the GEMM: never row tiles.
-        Assert.False(Conv2d.UsesRowTiles(new Conv2dShape(128, 16, 7, 7, 16, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 }, 2));
+        // resnet20's first stage (16 channels, one lane vector per tile) runs as row tiles; 8 output channels would fill
+        // half of each lane vector (twice the GEMM's multiply-adds): never.
+        var pad1 = new Conv2dShape(128, 16, 28, 28, 16, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
+        Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, Conv2d.UsesRowTiles(pad1, 2));
+        Assert.False(Conv2d.UsesRowTiles(pad1 with { OutChannels = 8 }, 2));
     }
 
     [Fact]
