@@ -210,7 +210,8 @@ public static unsafe class Conv2d
                 SumOverImageChunks(s.Batch, dop, length, ps, (n0, n1, dst) =>
                 {
                     for (int n = n0; n < n1; n += perCall)
-                        tiles.WeightGradientImages((float*)px, (float*)pdy, dst, n, Math.Min(perCall, n1 - n), accumulate: n > n0);
+                        tiles.WeightGradientImages((float*)px, (float*)pdy, dst, n, Math.Min(perCall, n1 - n), accumulate: n > n0,
+                            next: Math.Clamp(n1 - n - perCall, 0, perCall));
                 });
                 tiles.ToWeights(ps, dw);
             }

@@ -165,7 +165,9 @@ internal sealed unsafe class RowTileConv2d : IDisposable
     /// tiles of 6 or 8 im2col rows times up to 64 output channels, each summing the images' real output positions
     /// (no junk columns) over the output rows its kernel rows read inside the input.
     /// </summary>
-    public void WeightGradientImages(float* x, float* dy, float* gradient, int n0, int count, bool accumulate)
+    /// <param name="next">Images after these that the same thread sums next: their inputs and output gradients are
+    /// prefetched into L2 while these compute (inside a step they come from memory).</param>
+    public void WeightGradientImages(float* x, float* dy, float* gradient, int n0, int count, bool accumulate, int next = 0)
     {
         var s = _shape;
         var cp = _planes;
@@ -181,11 +183,18 @@ internal sealed unsafe class RowTileConv2d : IDisposable
         float** rows = (float**)ThreadScratch.Get(ScratchSlot.ConvRows, 2L * (k + 8));
         cp.FillRows(s, planes, cin, rows, PatchRowOrder.KernelRowMajor);
         for (int p = k; p < k + 8; p++) rows[p] = rows[0]; // a last tile's overhang: its rows land past the depth
+        long inputFloats = (long)cin * s.InHeight * s.InWidth, gradientFloats = (long)s.OutChannels * positions;
+        float* nextX = next > 0 ? x + (n0 + count) * inputFloats : null, nextDy = next > 0 ? dy + (n0 + count) * gradientFloats : null;
+        int tilesTotal = 0, tileIndex = 0;
+        foreach (var (_, vectors) in _gradientTiles) tilesTotal += (k + (vectors == 4 ? 6 : 8) - 1) / (vectors == 4 ? 6 : 8);
         foreach (var (lane, vectors) in _gradientTiles)
         {
             int tileRows = vectors == 4 ? 6 : 8;
-            for (int p0 = 0; p0 < k; p0 += tileRows)
+            for (int p0 = 0; p0 < k; p0 += tileRows, tileIndex++)
             {
+                // One slice of the next images' data per tile, so that a few dozen lines are in flight at a time.
+                CachePrefetch.Slice(nextX, next * inputFloats, tileIndex, tilesTotal);
+                CachePrefetch.Slice(nextDy, next * gradientFloats, tileIndex, tilesTotal);
                 // The union of the tile's kernel rows' output ranges (rows outside one's range read zero padding).
                 int lo = int.MaxValue, hi = 0;
                 for (int i = p0 / perKernelRow; i <= (Math.Min(p0 + tileRows, k) - 1) / perKernelRow; i++)
