@@ -93,6 +93,10 @@ public static class GemmBench
         yield return ("3x3 N128 32->32 28x28 (vgg11s)", Conv3x3(128, 32, 32, 28, 1));
         yield return ("3x3 N128 64->64 14x14 (vgg11s)", Conv3x3(128, 64, 64, 14, 1));
         yield return ("3x3 N128 128->128 7x7 (vgg11s)", Conv3x3(128, 128, 128, 7, 1));
+        // Pruned resnet20's later stages keep 16 channels: one lane vector per row tile on small maps.
+        yield return ("3x3 N128 16->16 14x14 (pruned)", Conv3x3(128, 16, 16, 14, 1));
+        yield return ("3x3 N128 16->16 7x7 (pruned)", Conv3x3(128, 16, 16, 7, 1));
+        yield return ("3x3 N128 16->16 s2 14->7 (pruned)", Conv3x3(128, 16, 16, 14, 2));
         yield return ("1x1 N128 16->32 s2 28->14", new Conv2dShape(128, 16, 28, 28, 32, 1, 1) { StrideH = 2, StrideW = 2 });
         yield return ("dw3x3 N128 64 14x14", Conv3x3(128, 64, 64, 14, 1) with { Groups = 64 });
         yield return ("dw3x3 N128 96 s2 28->14 (mbv2s)", Conv3x3(128, 96, 96, 28, 2) with { Groups = 96 });

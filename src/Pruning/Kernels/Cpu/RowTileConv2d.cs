@@ -47,13 +47,16 @@ internal sealed unsafe class RowTileConv2d : IDisposable
     /// Measured (`bench -- gemm --row-tiles compare`, batch 128, 2 threads): 13-15% faster on 3x3 layers of 32 to 128
     /// channels on 14x14 and 7x7 maps, 7-10% on stride-2 ones, level on 28x28; 16->16 on 28x28 (one lane vector, each
     /// broadcast feeding one multiply-add as an embedded broadcast, see <see cref="ChannelLaneKernel"/>) forward 2.31
-    /// against 2.55-2.63 ms, grad weight 2.29 against 2.71. Grad weight: 16-26% faster on the 14x14 and 7x7 layers,
-    /// 6-15% on stride-2 ones.
+    /// against 2.55-2.63 ms, grad weight 2.29 against 2.71; on the 14x14 and 7x7 maps of a pruned resnet20 fwd+bwd 1.74-1.87
+    /// against 2.08 and 0.50-0.57 against 0.60-0.63; at stride 2 slower, so not there. Grad weight: 16-26% faster on the
+    /// 14x14 and 7x7 layers, 6-15% on stride-2 ones.
     /// </summary>
     public static bool Applies(in Conv2dShape s, ConvPlanes cp, double gemmColumnsPerImage, int threads)
     {
         if (!Vector512.IsHardwareAccelerated || s.Groups != 1 || cp.Direct || s.PatchSize < MinDepth || s.Batch < threads) return false;
         if (Conv2d.RowTiles != RowTilePolicy.Auto) return Conv2d.RowTiles == RowTilePolicy.Always;
+        // One lane vector at stride 2 measured slower than the GEMM (16->16 14->7: forward 0.33-0.37 against 0.28-0.31 ms).
+        if (s.OutChannels <= 16 && (s.StrideH > 1 || s.StrideW > 1)) return false;
         int padded = PaddedWidth(s.OutWidth);
         long lanes = (s.OutChannels + 15) / 16 * 16;
         double rowTiles = (double)RowDepth(s).Sum(r => r.P1 - r.P0) * padded * lanes;
