@@ -109,7 +109,7 @@ public static class TrainBench
         var stats = Enumerable.Range(0, 6).Select(i => Random(k, channels, 10 + i)).ToArray();
         k.Fill(stats[3], 1, 0, channels);
         var bn = new BatchNormDesc(128, channels, 1024, 1e-5f, 0.9f);
-        var bnRelu = bn with { Activation = UnaryOp.Relu };
+        var bnRelu = bn with { Activation = new Activation(UnaryOp.Relu, 0, 0) };
         var same = new BroadcastDesc(shape, shape, shape);
         var bias = new BroadcastDesc(shape, shape, channel);
         var pool = k.Allocate(128 * channels);

@@ -45,16 +45,24 @@ public interface IKernels : IDisposable
     void UnaryBackward(UnaryOp op, float a, float b, IBuffer x, IBuffer y, IBuffer dy, IBuffer dx, long count, bool accumulate);
 
     void Binary(BinaryOp op, in BroadcastDesc d, IBuffer a, IBuffer b, IBuffer y);
-    /// <summary>Adds the gradients of both operands (summed over their broadcast axes) into da and db;
-    /// either may be null when not needed, and both may be the same buffer (x * x).</summary>
     /// <summary>y = f(a op b) for an in-place activation f fused after a binary op (a residual Add and its ReLU). This
     /// default runs the two.</summary>
     void BinaryActivation(BinaryOp op, in BroadcastDesc d, IBuffer a, IBuffer b, IBuffer y, Activation activation)
     {
         Binary(op, d, a, b, y);
-        Unary(activation.Op, activation.A, activation.B, y, y, d.Count);
+        ActivationInPlace(activation, y, d.Count);
     }
 
+    /// <summary>y = f(y) for an activation that runs in place (ReLU, Clip).</summary>
+    void ActivationInPlace(Activation activation, IBuffer y, long count) => Unary(activation.Op, activation.A, activation.B, y, y, count);
+
+    /// <summary>dy = dy * f'(y) for an activation that runs in place (ReLU, Clip: its slope read off its output y), the
+    /// backward of <see cref="ActivationInPlace"/> in the buffers it shares with its input.</summary>
+    void ActivationBackwardInPlace(Activation activation, IBuffer y, IBuffer dy, long count) =>
+        UnaryBackward(activation.Op, activation.A, activation.B, y, y, dy, dy, count, accumulate: false);
+
+    /// <summary>Adds the gradients of both operands (summed over their broadcast axes) into da and db;
+    /// either may be null when not needed, and both may be the same buffer (x * x).</summary>
     void BinaryBackward(BinaryOp op, in BroadcastDesc d, IBuffer a, IBuffer b, IBuffer dy, IBuffer? da, IBuffer? db);
 
     void StridedCopy(in StridedDesc d, IBuffer source, IBuffer destination, bool accumulate);
@@ -87,8 +95,8 @@ public interface IKernels : IDisposable
     void BatchNormActivationBackward(in BatchNormDesc d, IBuffer x, IBuffer y, IBuffer dy, IBuffer gamma, IBuffer beta,
         IBuffer saveMean, IBuffer saveInvStd, IBuffer dx, IBuffer dgamma, IBuffer dbeta, bool accumulate)
     {
-        if (d.HasActivation) UnaryBackward(d.Activation, d.ActivationA, d.ActivationB, y, y, dy, dy, (long)d.N * d.C * d.Spatial, accumulate: false);
-        BatchNormBackward(d with { Activation = UnaryOp.Identity }, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, accumulate);
+        if (d.Activation is { } activation) ActivationBackwardInPlace(activation, y, dy, d.Count);
+        BatchNormBackward(d with { Activation = null }, x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, accumulate);
     }
 
     /// <summary>argmax is written for max pooling when given: per output, the winning input's index

@@ -57,13 +57,11 @@ public readonly record struct StridedDesc(int[] Shape, long SrcOffset, long[] Sr
 public readonly record struct ReduceDesc(int[] InShape, int[] OutShape, float Scale);
 
 /// <summary>BatchNormalization over [N, C, Spatial] (Spatial = product of trailing dims), optionally followed by an
-/// activation that runs in place (<see cref="UnaryOp.Relu"/>, or <see cref="UnaryOp.Clip"/> with bounds ActivationA,
-/// ActivationB) fused into it: the output is then the activation's, and <see cref="IKernels.BatchNormActivationBackward"/>
-/// takes that output's gradient. <see cref="UnaryOp.Identity"/> (the default) is plain BN.</summary>
-public readonly record struct BatchNormDesc(int N, int C, int Spatial, float Epsilon, float Momentum,
-    UnaryOp Activation = UnaryOp.Identity, float ActivationA = 0f, float ActivationB = 0f)
+/// activation that runs in place (ReLU, Clip) fused into it: the output is then the activation's, and
+/// <see cref="IKernels.BatchNormActivationBackward"/> takes that output's gradient. Null (the default) is plain BN.</summary>
+public readonly record struct BatchNormDesc(int N, int C, int Spatial, float Epsilon, float Momentum, Activation? Activation = null)
 {
-    public bool HasActivation => Activation != UnaryOp.Identity;
+    public long Count => (long)N * C * Spatial;
 }
 
 public enum PoolKind { Max, Average }

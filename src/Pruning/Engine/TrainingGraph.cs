@@ -181,13 +181,10 @@ public sealed class TrainingGraph : IDisposable
     private static void ShareInPlaceBuffers(List<OpKernel> kernels, global::Spp.Graph.Graph g, List<IBuffer> owned)
     {
         var readers = new Dictionary<TrainTensor, int>();
-        var producers = new Dictionary<TrainTensor, OpKernel>();
         foreach (var kernel in kernels)
-        {
             foreach (var t in kernel.Inputs) if (t is not null) readers[t] = readers.GetValueOrDefault(t) + 1;
-            if (kernel.Outputs.Length > 0) producers[kernel.Outputs[0]] = kernel;
-        }
-        var outputs = g.Outputs.Select(o => o.Name).ToHashSet();
+        var producers = FirstOutputProducers(kernels);
+        var outputs = OutputNames(g);
         foreach (var kernel in kernels)
         {
             if (!kernel.CanRunInPlace || kernel.Inputs[0] is not { } x) continue;
@@ -214,14 +211,13 @@ public sealed class TrainingGraph : IDisposable
 
     /// <summary>
     /// An in-place activation (sharing its input's buffers, <see cref="ShareInPlaceBuffers"/>) whose input's producer
-    /// can apply it (<see cref="OpKernel.TryFuseActivation"/>: BatchNormalization) is folded into that producer and
+    /// can apply it (<see cref="OpKernel.TryFuseActivation"/>: BatchNormalization, Add, Sub) is folded into that producer and
     /// leaves the kernel list: the producer writes the activated values and takes their gradient, so the activation's
     /// pass over memory goes, each way.
     /// </summary>
     private static void FuseActivations(List<OpKernel> kernels)
     {
-        var producers = new Dictionary<TrainTensor, OpKernel>();
-        foreach (var kernel in kernels) if (kernel.Outputs.Length > 0) producers[kernel.Outputs[0]] = kernel;
+        var producers = FirstOutputProducers(kernels);
         kernels.RemoveAll(kernel =>
             kernel.InPlaceActivation is { } activation && kernel.Inputs[0] is { } x && kernel.Outputs[0].Data == x.Data
             && kernel.Outputs[0].Grad == x.Grad && producers.TryGetValue(x, out var producer) && producer.TryFuseActivation(activation));
@@ -236,7 +232,7 @@ public sealed class TrainingGraph : IDisposable
     /// </summary>
     private static void ShareGradientsPassedThrough(List<OpKernel> kernels, global::Spp.Graph.Graph g, List<IBuffer> owned)
     {
-        var outputs = g.Outputs.Select(o => o.Name).ToHashSet();
+        var outputs = OutputNames(g);
         var holders = new Dictionary<IBuffer, int>();
         foreach (var t in kernels.SelectMany(k => k.Inputs.Concat(k.Outputs)).OfType<TrainTensor>().Distinct())
             if (t.Grad is { } grad) holders[grad] = holders.GetValueOrDefault(grad) + 1;
@@ -264,7 +260,7 @@ public sealed class TrainingGraph : IDisposable
     /// </summary>
     private static void LinkMoments(List<OpKernel> kernels, global::Spp.Graph.Graph g, IKernels k, List<IBuffer> owned)
     {
-        var outputs = g.Outputs.Select(o => o.Name).ToHashSet();
+        var outputs = OutputNames(g);
         var readers = new Dictionary<TrainTensor, List<OpKernel>>();
         foreach (var kernel in kernels)
             foreach (var t in kernel.Inputs.OfType<TrainTensor>().Distinct())
@@ -281,6 +277,12 @@ public sealed class TrainingGraph : IDisposable
             producer.Moments = consumer.Moments = link;
         }
     }
+
+    /// <summary>Each kernel by its first output (the value the graph passes reason about).</summary>
+    private static Dictionary<TrainTensor, OpKernel> FirstOutputProducers(List<OpKernel> kernels) =>
+        kernels.Where(k => k.Outputs.Length > 0).ToDictionary(k => k.Outputs[0]);
+
+    private static HashSet<string> OutputNames(global::Spp.Graph.Graph g) => g.Outputs.Select(o => o.Name).ToHashSet();
 
     public void SetInput(int index, ReadOnlySpan<float> data)
     {

@@ -49,7 +49,7 @@ public sealed class BinaryKernels : IOpKernelFactory
             TrainTensor a = Inputs[0]!, b = Inputs[1]!;
             var dy = Outputs[0].Grad!;
             // The fused activation's in-place backward first, reading its output, as its own kernel would have.
-            if (_activation is { } act) ctx.K.UnaryBackward(act.Op, act.A, act.B, Outputs[0].Data, Outputs[0].Data, dy, dy, Outputs[0].Count, accumulate: false);
+            if (_activation is { } act) ctx.K.ActivationBackwardInPlace(act, Outputs[0].Data, dy, Outputs[0].Count);
             // An operand whose gradient this kernel writes outright gets dy (or -dy) copied, unless the graph gave it dy's
             // buffer (PassesGradThrough); the other is added to.
             if (WritesGrad(0) && a.Grad != dy) ctx.K.Unary(UnaryOp.Identity, 0f, 0f, dy, a.Grad!, a.Count);

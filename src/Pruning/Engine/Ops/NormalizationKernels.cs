@@ -68,12 +68,12 @@ public sealed class NormalizationKernels : IOpKernelFactory
         private BatchNormDesc d = desc;
         public override bool TakesMoments => true;
 
-        public override Activation? FusedActivation => d.HasActivation ? new Activation(d.Activation, d.ActivationA, d.ActivationB) : null;
+        public override Activation? FusedActivation => d.Activation;
 
         public override bool TryFuseActivation(Activation activation)
         {
-            if (d.HasActivation) return false;
-            d = d with { Activation = activation.Op, ActivationA = activation.A, ActivationB = activation.B };
+            if (d.Activation is not null) return false;
+            d = d with { Activation = activation };
             return true;
         }
 
@@ -82,7 +82,7 @@ public sealed class NormalizationKernels : IOpKernelFactory
         public override bool OverwritesGrad(int input) => input == 0;
 
         /// <summary>Only a fused activation's backward reads the output (its values decide its slope).</summary>
-        public override bool BackwardReadsOutput => d.HasActivation;
+        public override bool BackwardReadsOutput => d.Activation is not null;
 
         private TrainTensor X => Inputs[0]!;
 
@@ -112,7 +112,7 @@ public sealed class NormalizationKernels : IOpKernelFactory
                 // The fused rule writes all three; gradients of constant scale or bias go to scratch.
                 if (gamma.Grad is null) k.Fill(s.V[0], 0, 0, d.C);
                 if (beta.Grad is null) k.Fill(s.V[1], 0, 0, d.C);
-                if (d.HasActivation)
+                if (d.Activation is not null)
                     k.BatchNormActivationBackward(d, X.Data, Outputs[0].Data, dy, gamma.Data, beta.Data, _saveMean, _saveInvStd, dx,
                         gamma.Grad ?? s.V[0], beta.Grad ?? s.V[1], accumulate: !WritesGrad(0));
                 else
@@ -120,7 +120,7 @@ public sealed class NormalizationKernels : IOpKernelFactory
                 return;
             }
             // The fused activation's in-place backward first, as its own kernel would have run it (dy is its output's gradient).
-            if (d.HasActivation) k.UnaryBackward(d.Activation, d.ActivationA, d.ActivationB, Outputs[0].Data, Outputs[0].Data, dy, dy, Outputs[0].Count, accumulate: false);
+            if (d.Activation is { } activation) k.ActivationBackwardInPlace(activation, Outputs[0].Data, dy, Outputs[0].Count);
             IBuffer mean = _saveMean, invStd = _saveInvStd;
             if (!_trainedForward)
             {

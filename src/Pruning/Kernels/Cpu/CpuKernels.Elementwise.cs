@@ -61,7 +61,7 @@ public sealed unsafe partial class CpuKernels
         if (!d.AShape.AsSpan().SequenceEqual(d.OutShape) || !d.BShape.AsSpan().SequenceEqual(d.OutShape))
         {
             Binary(op, d, a, b, y);
-            Unary(activation.Op, activation.A, activation.B, y, y, d.Count);
+            ((IKernels)this).ActivationInPlace(activation, y, d.Count);
             return;
         }
         var job = new BinaryActivationJob(op, Checked(a, d.Count), Checked(b, d.Count), Checked(y, d.Count), d.Count, activation, DegreeOfParallelism);

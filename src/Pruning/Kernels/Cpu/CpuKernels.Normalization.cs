@@ -17,34 +17,30 @@ namespace Spp.Pruning.Kernels.Cpu;
 public sealed unsafe partial class CpuKernels
 {
     public void BatchNormForward(in BatchNormDesc d, bool training, IBuffer x, IBuffer gamma, IBuffer beta,
-        IBuffer runningMean, IBuffer runningVar, IBuffer saveMean, IBuffer saveInvStd, IBuffer y)
-    {
-        long count = (long)d.N * d.C * d.Spatial;
-        var p = new BatchNormPointers
-        {
-            X = Checked(x, count), Gamma = Checked(gamma, d.C), Beta = Checked(beta, d.C), RunningMean = Checked(runningMean, d.C),
-            RunningVar = Checked(runningVar, d.C), SaveMean = Checked(saveMean, d.C), SaveInvStd = Checked(saveInvStd, d.C), Y = Checked(y, count),
-        };
-        var job = new ForwardJob(this, d, training, p, null);
-        UnaryFunctions.Dispatch(d.Activation, ref job);
-    }
+        IBuffer runningMean, IBuffer runningVar, IBuffer saveMean, IBuffer saveInvStd, IBuffer y) =>
+        BatchNormForward(d, training, Pointers(d, x, gamma, beta, runningMean, runningVar, saveMean, saveInvStd, y), null);
 
     /// <summary>
     /// Training mode with the per-plane moments of x already taken (<see cref="ConvForwardWithPlaneMoments"/>, as the
     /// convolution wrote x): the statistics are merged from them instead of read back from memory; the same bits.
     /// </summary>
     public void BatchNormForwardWithPlaneMoments(in BatchNormDesc d, IBuffer x, IBuffer gamma, IBuffer beta,
-        IBuffer runningMean, IBuffer runningVar, IBuffer saveMean, IBuffer saveInvStd, IBuffer y, IBuffer moments)
+        IBuffer runningMean, IBuffer runningVar, IBuffer saveMean, IBuffer saveInvStd, IBuffer y, IBuffer moments) =>
+        BatchNormForward(d, true, Pointers(d, x, gamma, beta, runningMean, runningVar, saveMean, saveInvStd, y),
+            PlaneOrderStatistics(d) ? (double*)Checked(moments, 4L * d.N * d.C) : null);
+
+    private BatchNormPointers Pointers(in BatchNormDesc d, IBuffer x, IBuffer gamma, IBuffer beta,
+        IBuffer runningMean, IBuffer runningVar, IBuffer saveMean, IBuffer saveInvStd, IBuffer y) => new()
     {
-        long count = (long)d.N * d.C * d.Spatial;
-        var p = new BatchNormPointers
-        {
-            X = Checked(x, count), Gamma = Checked(gamma, d.C), Beta = Checked(beta, d.C), RunningMean = Checked(runningMean, d.C),
-            RunningVar = Checked(runningVar, d.C), SaveMean = Checked(saveMean, d.C), SaveInvStd = Checked(saveInvStd, d.C), Y = Checked(y, count),
-        };
-        double* given = PlaneOrderStatistics(d) ? (double*)Checked(moments, 4L * d.N * d.C) : null;
-        var job = new ForwardJob(this, d, true, p, given);
-        UnaryFunctions.Dispatch(d.Activation, ref job);
+        X = Checked(x, d.Count), Gamma = Checked(gamma, d.C), Beta = Checked(beta, d.C), RunningMean = Checked(runningMean, d.C),
+        RunningVar = Checked(runningVar, d.C), SaveMean = Checked(saveMean, d.C), SaveInvStd = Checked(saveInvStd, d.C), Y = Checked(y, d.Count),
+    };
+
+    /// <summary>The forward with the fused activation (Identity: none) dispatched as a type.</summary>
+    private void BatchNormForward(in BatchNormDesc d, bool training, BatchNormPointers p, double* givenMoments)
+    {
+        var job = new ForwardJob(this, d, training, p, givenMoments);
+        UnaryFunctions.Dispatch(d.Activation?.Op ?? UnaryOp.Identity, ref job);
     }
 
     /// <summary>The forward once the fused activation (Identity: none) is known as a type.</summary>
@@ -91,8 +87,8 @@ public sealed unsafe partial class CpuKernels
             }
             (coefficients[c], coefficients[d.C + c], coefficients[2 * d.C + c]) = ((float)mean, (float)(p.Gamma[c] * invStd), p.Beta[c]);
         });
-        var args = UnaryArgs<TV>.Create<TS>(d.ActivationA, d.ActivationB);
-        bool activated = d.HasActivation;
+        var args = UnaryArgs<TV>.Create<TS>(d.Activation?.A ?? 0f, d.Activation?.B ?? 0f);
+        bool activated = d.Activation is not null;
         ForPlanes(d, (plane, c) =>
         {
             long at = plane * d.Spatial;

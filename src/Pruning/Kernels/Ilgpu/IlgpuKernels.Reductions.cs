@@ -87,7 +87,7 @@ public sealed partial class IlgpuKernels
         if (!training)
         {
             bnNormalize(Extent(count), p, V(x), V(runningMean), V(runningVar), 1, V(gamma), V(beta), V(y));
-            if (d.HasActivation) Unary(d.Activation, d.ActivationA, d.ActivationB, y, y, count);
+            if (d.Activation is { } fused) ((IKernels)this).ActivationInPlace(fused, y, count);
             return;
         }
         // Two passes (mean, then squared deviations) keep the variance accurate when |mean| >> std.
@@ -97,7 +97,7 @@ public sealed partial class IlgpuKernels
         bnFinalize ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, BatchNormArgs, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>>(NormalizationKernels.Finalize);
         bnFinalize(Extent(d.C), p, stats, V(runningMean), V(runningVar), V(saveMean), V(saveInvStd));
         bnNormalize(Extent(count), p, V(x), V(saveMean), V(saveInvStd), 0, V(gamma), V(beta), V(y));
-        if (d.HasActivation) Unary(d.Activation, d.ActivationA, d.ActivationB, y, y, count);
+        if (d.Activation is { } activation) ((IKernels)this).ActivationInPlace(activation, y, count);
     }
 
     public void BatchNormBackward(in BatchNormDesc d, IBuffer x, IBuffer dy, IBuffer gamma, IBuffer saveMean, IBuffer saveInvStd,

@@ -35,7 +35,7 @@ public sealed partial class ReferenceKernels
             }
             foreach (long e in ChannelElements(d, c)) Y[e] = (float)(G[c] * (X[e] - mean) * invStd + B[c]);
         }
-        if (d.HasActivation) Unary(d.Activation, d.ActivationA, d.ActivationB, y, y, (long)d.N * d.C * d.Spatial);
+        if (d.Activation is { } activation) ((IKernels)this).ActivationInPlace(activation, y, d.Count);
     }
 
     public void BatchNormBackward(in BatchNormDesc d, IBuffer x, IBuffer dy, IBuffer gamma, IBuffer saveMean, IBuffer saveInvStd,
