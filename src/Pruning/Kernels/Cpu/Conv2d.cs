@@ -123,6 +123,16 @@ public static unsafe class Conv2d
             return;
         }
         int dop = CpuParallel.Resolve(degreeOfParallelism);
+        if (PhaseGradInputTiles.Applies(s, dop))
+        {
+            fixed (float* pdy = gradOutput, pw = weight, pdx = gradInput)
+            {
+                using var phases = new PhaseGradInputTiles(s, pw);
+                nint dy = (nint)pdy, dx = (nint)pdx;
+                CpuParallel.For(s.Batch, dop, n => phases.GradInputImage((float*)dy, (float*)dx, n, accumulate, dop));
+            }
+            return;
+        }
         var layout = SideBySide(s);
         fixed (float* pdy = gradOutput, pw = weight, pdx = gradInput)
         {
@@ -283,7 +293,7 @@ public static unsafe class Conv2d
 
     /// <summary>
     /// Forces or forbids row tiles (<see cref="RowTileConv2d"/>: forward, stride-1 grad input through it, and grad
-    /// weight) where they can run, for benchmarks that compare them with the planes' GEMMs; Auto (the default) picks
+    /// weight; <see cref="PhaseGradInputTiles"/>: strided grad input) where they can run, for benchmarks that compare them with the planes' GEMMs; Auto (the default) picks
     /// them when they compute no more multiply-adds.
     /// </summary>
     public static RowTilePolicy RowTiles { get; set; } = RowTilePolicy.Auto;
@@ -294,6 +304,10 @@ public static unsafe class Conv2d
         var layout = SideBySide(s);
         return RowTilePlanes(layout, new ConvPlanes(layout.Wide), CpuParallel.Resolve(degreeOfParallelism)) is not null;
     }
+
+    /// <summary>Whether <see cref="BackwardData"/> runs <paramref name="s"/> phase by phase (<see cref="PhaseGradInputTiles"/>).</summary>
+    internal static bool UsesPhaseGradInput(in Conv2dShape s, int degreeOfParallelism = 0) =>
+        AsForwardConvolution(s) is null && PhaseGradInputTiles.Applies(s, CpuParallel.Resolve(degreeOfParallelism));
 
     /// <summary>
     /// The planes of the given shape when it runs as row tiles (<see cref="RowTileConv2d.Applies"/>), else null;

@@ -99,7 +99,7 @@ internal sealed unsafe class RowTileConv2d : IDisposable
     private int Depth(int i, int c, int j) => (i * _shape.InChannels + c) * _shape.KernelWidth + j;
 
     /// <summary><paramref name="vectors"/> lane vectors split as evenly as possible into tiles of at most <paramref name="most"/>.</summary>
-    private static (int Lane, int Vectors)[] ChannelTiles(int vectors, int most)
+    internal static (int Lane, int Vectors)[] ChannelTiles(int vectors, int most)
     {
         int tiles = (vectors + most - 1) / most;
         var result = new (int, int)[tiles];
@@ -143,7 +143,7 @@ internal sealed unsafe class RowTileConv2d : IDisposable
                     RunTile(_positions, vectors, p1 - p0, rows + p0, (nint)oy * cp.PW + ox, _weights + (long)p0 * _lanes + lane, c + lane, left, right);
             }
         }
-        ToOutput(tile, bias, output, accumulate);
+        ToOutput(tile, _paddedWidth, _lanes, oh, ow, s.OutChannels, bias, output, accumulate);
     }
 
     /// <summary>Floats of a weight-gradient buffer for <see cref="WeightGradientImages"/>: depth (plus a tile's
@@ -256,17 +256,22 @@ internal sealed unsafe class RowTileConv2d : IDisposable
         }
     }
 
-    private void RunTile<TE>(int positions, int vectors, int kc, float** rows, nint offset, float* b, float* c) where TE : struct, IRowEnds
+    private void RunTile<TE>(int positions, int vectors, int kc, float** rows, nint offset, float* b, float* c) where TE : struct, IRowEnds =>
+        RunTile<TE>(positions, vectors, kc, rows, offset, b, _lanes, c, _lanes);
+
+    /// <summary>One <see cref="ChannelLaneKernel"/> tile of <paramref name="positions"/> (7 or 8) positions times
+    /// <paramref name="vectors"/> lane vectors; position j's row of C at c + j * ldc.</summary>
+    internal static void RunTile<TE>(int positions, int vectors, int kc, float** rows, nint offset, float* b, nint ldb, float* c, nint ldc)
+        where TE : struct, IRowEnds
     {
-        nint ld = _lanes;
         switch ((positions, vectors))
         {
-            case (7, 1): ChannelLaneKernel.Run<SevenValues, OneLaneVector, TE>(kc, rows, offset, b, ld, c, ld); break;
-            case (7, 2): ChannelLaneKernel.Run<SevenValues, TwoLaneVectors, TE>(kc, rows, offset, b, ld, c, ld); break;
-            case (7, 3): ChannelLaneKernel.Run<SevenValues, ThreeLaneVectors, TE>(kc, rows, offset, b, ld, c, ld); break;
-            case (8, 1): ChannelLaneKernel.Run<EightValues, OneLaneVector, TE>(kc, rows, offset, b, ld, c, ld); break;
-            case (8, 2): ChannelLaneKernel.Run<EightValues, TwoLaneVectors, TE>(kc, rows, offset, b, ld, c, ld); break;
-            case (8, 3): ChannelLaneKernel.Run<EightValues, ThreeLaneVectors, TE>(kc, rows, offset, b, ld, c, ld); break;
+            case (7, 1): ChannelLaneKernel.Run<SevenValues, OneLaneVector, TE>(kc, rows, offset, b, ldb, c, ldc); break;
+            case (7, 2): ChannelLaneKernel.Run<SevenValues, TwoLaneVectors, TE>(kc, rows, offset, b, ldb, c, ldc); break;
+            case (7, 3): ChannelLaneKernel.Run<SevenValues, ThreeLaneVectors, TE>(kc, rows, offset, b, ldb, c, ldc); break;
+            case (8, 1): ChannelLaneKernel.Run<EightValues, OneLaneVector, TE>(kc, rows, offset, b, ldb, c, ldc); break;
+            case (8, 2): ChannelLaneKernel.Run<EightValues, TwoLaneVectors, TE>(kc, rows, offset, b, ldb, c, ldc); break;
+            case (8, 3): ChannelLaneKernel.Run<EightValues, ThreeLaneVectors, TE>(kc, rows, offset, b, ldb, c, ldc); break;
             default: throw new ArgumentOutOfRangeException(nameof(vectors), $"no {positions} x {vectors} row tile");
         }
     }
@@ -281,17 +286,19 @@ internal sealed unsafe class RowTileConv2d : IDisposable
 
 
     /// <summary>
-    /// y[co, oy, ox] (+)= tile[oy, ox, co] + bias[co]: the position-major tiles back to NCHW, in 16 x 16 blocks over
-    /// the positions taken as one run when the tiles have no junk positions, row by row otherwise.
+    /// y[co, oy, ox] (+)= tile[oy, ox, co] + bias[co] for an h x w x channels output whose tile rows are
+    /// <paramref name="paddedWidth"/> positions of <paramref name="lanes"/> floats: the position-major tiles back to
+    /// NCHW, in 16 x 16 blocks over the positions taken as one run when the tiles have no junk positions, row by row
+    /// otherwise.
     /// </summary>
-    private void ToOutput(float* tile, float* bias, float* y, bool accumulate)
+    internal static void ToOutput(float* tile, int paddedWidth, int lanes, int oh, int ow, int channels, float* bias, float* y, bool accumulate)
     {
-        int oh = _shape.OutHeight, ow = _shape.OutWidth, channels = _shape.OutChannels, lanes = _lanes, ohw = oh * ow;
-        bool flat = _paddedWidth == ow;
+        int ohw = oh * ow;
+        bool flat = paddedWidth == ow;
         for (int oy = 0; oy < (flat ? 1 : oh); oy++)
         {
             int run = flat ? ohw : ow;
-            float* src = tile + (long)oy * _paddedWidth * lanes, dst = y + (long)oy * ow;
+            float* src = tile + (long)oy * paddedWidth * lanes, dst = y + (long)oy * ow;
             for (int q = 0; q < run; q += 16)
                 for (int c = 0; c < channels; c += 16)
                     BlockTranspose.Block(src + (long)q * lanes + c, lanes, Math.Min(16, run - q), 16, dst + (long)c * ohw + q, ohw,
@@ -300,10 +307,10 @@ internal sealed unsafe class RowTileConv2d : IDisposable
     }
 
     /// <summary>7 or 8 positions per tile, whichever pads the row less (8 on a tie).</summary>
-    private static int Positions(int width) => (width + 6) / 7 * 7 < (width + 7) / 8 * 8 ? 7 : 8;
+    internal static int Positions(int width) => (width + 6) / 7 * 7 < (width + 7) / 8 * 8 ? 7 : 8;
 
     /// <summary>An output row's width in whole tiles.</summary>
-    private static int PaddedWidth(int width) => (width + Positions(width) - 1) / Positions(width) * Positions(width);
+    internal static int PaddedWidth(int width) => (width + Positions(width) - 1) / Positions(width) * Positions(width);
 
     /// <summary>Per output row, the depth range [P0, P1) of the kernel rows that read inside the input.</summary>
     private static (int P0, int P1)[] RowDepth(in Conv2dShape s)

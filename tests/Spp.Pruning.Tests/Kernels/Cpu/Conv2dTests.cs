@@ -121,6 +121,16 @@ public class Conv2dTests
         ["row tiles: 100 channels (48 + 32 + 32 lanes)"] = new(2, 4, 7, 7, 100, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: stride 2, dilation 2, asymmetric padding"] = new(2, 6, 13, 12, 33, 3, 3) { StrideH = 2, StrideW = 2, DilationH = 2, DilationW = 2, PadTop = 2, PadLeft = 1, PadBottom = 1, PadRight = 2 },
         ["row tiles: 5x5 kernel over a 4x5 map (kernel rows outside)"] = new(2, 6, 4, 5, 24, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 },
+        // Strided grad input with input channels filling their lane vectors runs as one stride-1 row-tile correlation
+        // per phase (PhaseGradInputTiles).
+        ["phases: 3x3 stride 2, 16 channels"] = new(2, 16, 10, 10, 6, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["phases: 1x1 stride 2 on an odd map (odd positions reached by no tap)"] = new(2, 16, 9, 9, 5, 1, 1) { StrideH = 2, StrideW = 2 },
+        ["phases: 5x3 kernel, strides 3x2, asymmetric padding, 13 channels"] = new(3, 13, 11, 12, 7, 5, 3) { StrideH = 3, StrideW = 2, PadTop = 2, PadLeft = 0, PadBottom = 1, PadRight = 2 },
+        ["phases: 2x2 stride 2, no padding (one tap per phase)"] = new(2, 16, 8, 8, 4, 2, 2) { StrideH = 2, StrideW = 2 },
+        ["phases: 1x1 stride 3 with padding (stride beyond the kernel)"] = new(2, 12, 10, 10, 4, 1, 1) { StrideH = 3, StrideW = 3, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["phases: 40 channels, 30-wide rows (junk positions)"] = new(2, 40, 6, 30, 8, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["phases: 64 channels (two 32-lane tiles), 14 -> 7"] = new(2, 64, 14, 14, 9, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["phases: one input row (a phase with no positions)"] = new(2, 16, 1, 9, 4, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["batch 1, many threads"] = new(1, 16, 14, 14, 24, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
     };
 
@@ -128,7 +138,7 @@ public class Conv2dTests
     [MemberData(nameof(Cases))]
     public void MatchesNaiveConvolution(string name) =>
         // Two threads for the row-tile cases: with more threads than images they would take the GEMM instead.
-        CheckAll(CaseShapes[name], threads: name.StartsWith("row tiles") ? 2 : 0);
+        CheckAll(CaseShapes[name], threads: name.StartsWith("row tiles") || name.StartsWith("phases") ? 2 : 0);
 
     /// <summary>The side-by-side cases above do take that path with any GEMM kernel (and the batch of 17 leaves a
     /// wide image part empty).</summary>
@@ -156,6 +166,20 @@ public class Conv2dTests
         Assert.False(Conv2d.UsesRowTiles(pad1 with { OutChannels = 8 }, 2));
         // One lane vector at stride 2 measured slower than the GEMM: never.
         Assert.False(Conv2d.UsesRowTiles(pad1 with { InHeight = 14, InWidth = 14, StrideH = 2, StrideW = 2 }, 2));
+    }
+
+    /// <summary>The phase cases above do run grad input as phases (on AVX-512), and narrower inputs do not.</summary>
+    [Fact]
+    public void PhaseCasesRunPhases()
+    {
+        foreach (var (name, s) in CaseShapes.Where(c => c.Key.StartsWith("phases")))
+            Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, Conv2d.UsesPhaseGradInput(s, 2));
+        var s2 = CaseShapes["phases: 3x3 stride 2, 16 channels"];
+        // 8 input channels would fill half of each lane vector; stride 1 runs as a forward convolution; groups do not.
+        Assert.False(Conv2d.UsesPhaseGradInput(s2 with { InChannels = 8 }, 2));
+        Assert.False(Conv2d.UsesPhaseGradInput(s2 with { StrideH = 1, StrideW = 1 }, 2));
+        Assert.False(Conv2d.UsesPhaseGradInput(s2 with { InChannels = 32, OutChannels = 8, Groups = 2 }, 2));
+        Assert.False(Conv2d.UsesPhaseGradInput(s2 with { DilationH = 2, DilationW = 2 }, 2));
     }
 
     [Fact]
