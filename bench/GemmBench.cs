@@ -101,6 +101,9 @@ public static class GemmBench
         yield return ("dw3x3 N128 64 14x14", Conv3x3(128, 64, 64, 14, 1) with { Groups = 64 });
         yield return ("dw3x3 N128 96 s2 28->14 (mbv2s)", Conv3x3(128, 96, 96, 28, 2) with { Groups = 96 });
         yield return ("dw3x3 N128 192 7x7 (mbv2s)", Conv3x3(128, 192, 192, 7, 1) with { Groups = 192 });
+        yield return ("dw3x3 N128 144 14x14 (mbv2s)", Conv3x3(128, 144, 144, 14, 1) with { Groups = 144 });
+        yield return ("dw3x3 N128 144 s2 14->7 (mbv2s)", Conv3x3(128, 144, 144, 14, 2) with { Groups = 144 });
+        yield return ("dw3x3 N128 384 7x7 (mbv2s)", Conv3x3(128, 384, 384, 7, 1) with { Groups = 384 });
     }
 
     /// <summary>Forward, grad input, grad weight+bias and their total, each 2 * ForwardMacs flops.</summary>

@@ -14,10 +14,12 @@ namespace Spp.Pruning.Kernels.Cpu;
 /// cropped to the input; grad weight is dot products of output-gradient rows with the same runs, over
 /// several images per pass on small maps. Groups with one input channel and few outputs (depthwise) skip
 /// GEMMs: stride 1 runs directly on the unpadded planes with masked vector loads
-/// (<see cref="DepthwiseConv2d"/>), other strides as weighted sums of the plane runs.
+/// (<see cref="DepthwiseConv2d"/>), other strides as weighted sums of the plane runs; depthwise layers whose output
+/// rows fill at most half a vector run with the channels in the lanes instead (<see cref="ChannelLaneDepthwise"/>).
 /// Small maps with more than 16 output channels (one group) run forward, stride-1 grad input and grad weight as
 /// row tiles instead (<see cref="RowTileConv2d"/>: output channels in the vector lanes, no junk columns, no
-/// multiplies by padding rows) when that computes no more multiply-adds.
+/// multiplies by padding rows) when that computes no more multiply-adds; strided grad input runs as one stride-1
+/// row-tile correlation per phase (<see cref="PhaseGradInputTiles"/>).
 /// Images are spread over threads; weight gradients are summed per fixed image chunk and reduced in
 /// chunk order, so results are deterministic for a fixed degree of parallelism.
 /// Gradient outputs are overwritten unless accumulating. An empty bias / gradBias span means no bias.
@@ -44,6 +46,12 @@ public static unsafe class Conv2d
         if (!bias.IsEmpty) Check(s, bias.Length, s.OutChannels, nameof(bias));
         if (s.Batch == 0) return;
         int dop = CpuParallel.Resolve(degreeOfParallelism);
+        if (ChannelLaneDepthwise.Applies(s, dop))
+        {
+            fixed (float* px = input, pw = weight, pb = bias, py = output)
+                ChannelLaneDepthwise.Forward(s, px, pw, bias.IsEmpty ? null : pb, py, dop, accumulate, planeMoments);
+            return;
+        }
         var layout = SideBySide(s);
         fixed (float* px = input, pw = weight, pb = bias, py = output)
         {
@@ -123,6 +131,12 @@ public static unsafe class Conv2d
             return;
         }
         int dop = CpuParallel.Resolve(degreeOfParallelism);
+        if (ChannelLaneDepthwise.Applies(s, dop))
+        {
+            fixed (float* pdy = gradOutput, pw = weight, pdx = gradInput)
+                ChannelLaneDepthwise.BackwardData(s, pdy, pw, pdx, dop, accumulate);
+            return;
+        }
         if (PhaseGradInputTiles.Applies(s, dop))
         {
             fixed (float* pdy = gradOutput, pw = weight, pdx = gradInput)
@@ -181,6 +195,11 @@ public static unsafe class Conv2d
                     ((float*)db)[co] = sum;
                 });
 
+            if (ChannelLaneDepthwise.Applies(s, dop))
+            {
+                ChannelLaneDepthwise.BackwardWeights(s, (float*)x, (float*)dy, pdw, dop);
+                return;
+            }
             var layout = SideBySide(s);
             var cp = new ConvPlanes(layout.Wide);
             if (RowTilePlanes(layout, cp, dop) is { } planes)

@@ -131,6 +131,14 @@ public class Conv2dTests
         ["phases: 40 channels, 30-wide rows (junk positions)"] = new(2, 40, 6, 30, 8, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["phases: 64 channels (two 32-lane tiles), 14 -> 7"] = new(2, 64, 14, 14, 9, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["phases: one input row (a phase with no positions)"] = new(2, 16, 1, 9, 4, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        // Depthwise convolutions with output rows of at most 8 positions run with the channels in the vector lanes
+        // (ChannelLaneDepthwise).
+        ["channel lanes: depthwise 7x7, 40 channels (lanes past the channels)"] = new(3, 40, 7, 7, 40, 3, 3) { Groups = 40, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["channel lanes: depthwise 5x5 on 6x5, asymmetric padding (grad input by correlation)"] = new(2, 16, 6, 5, 16, 5, 5) { Groups = 16, PadTop = 2, PadLeft = 1, PadBottom = 1, PadRight = 2 },
+        ["channel lanes: depthwise stride 2 on 11x9, asymmetric padding (grad input by scatter)"] = new(2, 20, 11, 9, 20, 3, 3) { Groups = 20, StrideH = 2, StrideW = 2, PadTop = 0, PadLeft = 1, PadBottom = 1, PadRight = 0 },
+        ["channel lanes: depthwise 1x1 padded beyond its reach (grad input by scatter)"] = new(2, 17, 5, 6, 17, 1, 1) { Groups = 17, PadTop = 1, PadLeft = 1, PadBottom = 0, PadRight = 1 },
+        ["channel lanes: depthwise dilation 2, 33 channels"] = new(2, 33, 8, 8, 33, 3, 3) { Groups = 33, DilationH = 2, DilationW = 2, PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 },
+        ["channel lanes: depthwise strides 3x2 with a bias, 8-wide output"] = new(3, 24, 10, 15, 24, 3, 2) { Groups = 24, StrideH = 3, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["batch 1, many threads"] = new(1, 16, 14, 14, 24, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
     };
 
@@ -138,7 +146,7 @@ public class Conv2dTests
     [MemberData(nameof(Cases))]
     public void MatchesNaiveConvolution(string name) =>
         // Two threads for the row-tile cases: with more threads than images they would take the GEMM instead.
-        CheckAll(CaseShapes[name], threads: name.StartsWith("row tiles") || name.StartsWith("phases") ? 2 : 0);
+        CheckAll(CaseShapes[name], threads: name.StartsWith("row tiles") || name.StartsWith("phases") || name.StartsWith("channel lanes") ? 2 : 0);
 
     /// <summary>The side-by-side cases above do take that path with any GEMM kernel (and the batch of 17 leaves a
     /// wide image part empty).</summary>
@@ -180,6 +188,23 @@ public class Conv2dTests
         Assert.False(Conv2d.UsesPhaseGradInput(s2 with { StrideH = 1, StrideW = 1 }, 2));
         Assert.False(Conv2d.UsesPhaseGradInput(s2 with { InChannels = 32, OutChannels = 8, Groups = 2 }, 2));
         Assert.False(Conv2d.UsesPhaseGradInput(s2 with { DilationH = 2, DilationW = 2 }, 2));
+    }
+
+    /// <summary>The channel-lane cases above do run with the channels in the lanes (on AVX-512); depthwise layers with
+    /// wider output rows, channel multipliers or a batch under the thread count do not.</summary>
+    [Fact]
+    public void ChannelLaneCasesRunChannelLanes()
+    {
+        foreach (var (name, s) in CaseShapes.Where(c => c.Key.StartsWith("channel lanes")))
+        {
+            Assert.True(s.OutWidth <= 8, name);
+            Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, ChannelLaneDepthwise.Applies(s, 2));
+        }
+        var dw = CaseShapes["channel lanes: depthwise 7x7, 40 channels (lanes past the channels)"];
+        Assert.False(ChannelLaneDepthwise.Applies(dw with { InWidth = 14 }, 2));
+        Assert.False(ChannelLaneDepthwise.Applies(dw with { OutChannels = 80 }, 2));
+        Assert.False(ChannelLaneDepthwise.Applies(dw with { Batch = 1 }, 2));
+        Assert.False(ChannelLaneDepthwise.Applies(dw with { Groups = 20, OutChannels = 40 }, 2));
     }
 
     [Fact]
