@@ -98,6 +98,10 @@ public static class GemmBench
         yield return ("3x3 N128 16->16 7x7 (pruned)", Conv3x3(128, 16, 16, 7, 1));
         yield return ("3x3 N128 16->16 s2 14->7 (pruned)", Conv3x3(128, 16, 16, 14, 2));
         yield return ("1x1 N128 16->32 s2 28->14", new Conv2dShape(128, 16, 28, 28, 32, 1, 1) { StrideH = 2, StrideW = 2 });
+        // mbv2s's pointwise layers on 7x7 and 14x14 maps.
+        yield return ("1x1 N128 384->64 7x7 (mbv2s)", new Conv2dShape(128, 384, 7, 7, 64, 1, 1));
+        yield return ("1x1 N128 64->384 7x7 (mbv2s)", new Conv2dShape(128, 64, 7, 7, 384, 1, 1));
+        yield return ("1x1 N128 24->144 14x14 (mbv2s)", new Conv2dShape(128, 24, 14, 14, 144, 1, 1));
         yield return ("dw3x3 N128 64 14x14", Conv3x3(128, 64, 64, 14, 1) with { Groups = 64 });
         yield return ("dw3x3 N128 96 s2 28->14 (mbv2s)", Conv3x3(128, 96, 96, 28, 2) with { Groups = 96 });
         yield return ("dw3x3 N128 192 7x7 (mbv2s)", Conv3x3(128, 192, 192, 7, 1) with { Groups = 192 });

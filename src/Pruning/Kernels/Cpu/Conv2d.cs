@@ -39,7 +39,7 @@ public static unsafe class Conv2d
     internal static void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> output, int degreeOfParallelism, bool accumulate, double* planeMoments)
     {
-        var s = shape;
+        var s = AsOneRow(shape);
         Check(s, input.Length, s.InputLength, nameof(input));
         Check(s, weight.Length, s.WeightLength, nameof(weight));
         Check(s, output.Length, s.OutputLength, nameof(output));
@@ -109,7 +109,7 @@ public static unsafe class Conv2d
     public static void BackwardData(in Conv2dShape shape, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight,
         Span<float> gradInput, int degreeOfParallelism = 0, bool accumulate = false)
     {
-        var s = shape;
+        var s = AsOneRow(shape);
         Check(s, gradOutput.Length, s.OutputLength, nameof(gradOutput));
         Check(s, weight.Length, s.WeightLength, nameof(weight));
         Check(s, gradInput.Length, s.InputLength, nameof(gradInput));
@@ -170,7 +170,7 @@ public static unsafe class Conv2d
     public static void BackwardWeights(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
         Span<float> gradWeight, Span<float> gradBias, int degreeOfParallelism = 0)
     {
-        var s = shape;
+        var s = AsOneRow(shape);
         Check(s, input.Length, s.InputLength, nameof(input));
         Check(s, gradOutput.Length, s.OutputLength, nameof(gradOutput));
         Check(s, gradWeight.Length, s.WeightLength, nameof(gradWeight));
@@ -346,6 +346,15 @@ public static unsafe class Conv2d
         if (actual != expected)
             throw new ArgumentException($"Conv2d: {name} has {actual} elements, the shape needs {expected}: {s}", name);
     }
+
+    /// <summary>
+    /// A 1x1, stride-1, unpadded convolution reads no neighbours, so an H x W map is the same to it as one row of
+    /// H * W positions: as one row, the images of a small map go side by side as contiguous runs
+    /// (<see cref="SideBySideImages.PerWideImage"/>), where a 7x7 image alone is a GEMM 49 columns wide.
+    /// </summary>
+    private static Conv2dShape AsOneRow(in Conv2dShape s) => SideBySideImages.IsPointwise(s) && s.InHeight > 1
+        ? s with { InHeight = 1, InWidth = s.InHeight * s.InWidth }
+        : s;
 
     /// <summary>How the batch runs side by side (depthwise convolutions, which have their own kernels, never do).</summary>
     private static SideBySideImages.Layout SideBySide(in Conv2dShape s) => new(s, DepthwiseConv2d.Applies(s) || IsDepthwise(s));

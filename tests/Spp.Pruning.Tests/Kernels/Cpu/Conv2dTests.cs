@@ -107,6 +107,7 @@ public class Conv2dTests
         ["side by side, asymmetric padding, dilation"] = new(5, 4, 6, 5, 6, 3, 3) { DilationW = 2, PadTop = 1, PadLeft = 2, PadBottom = 2, PadRight = 1 },
         ["one-sided padding, dilation"] = new(5, 4, 6, 5, 6, 3, 3) { DilationW = 2, PadTop = 1, PadLeft = 3, PadBottom = 2, PadRight = 0 },
         ["side by side, 3x3 stride 2 (7 -> 4)"] = new(4, 8, 7, 7, 8, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["pointwise 7x7 maps, batch 19 (side by side as one row, the last wide image part empty)"] = new(19, 12, 7, 7, 20, 1, 1),
         ["no padding (side by side where panels round up)"] = new(4, 3, 6, 6, 5, 3, 3),
         ["side by side, 16 channels (grad input as a forward conv)"] = new(7, 16, 5, 6, 12, 3, 3) { PadTop = 1, PadLeft = 2, PadBottom = 1, PadRight = 1 },
         // Small maps run forward (and stride-1 grad input) as row tiles where that computes no more multiply-adds.
@@ -157,6 +158,10 @@ public class Conv2dTests
             Assert.True(SideBySideImages.PerWideImage(s, depthwise: false) > 1, name);
         var partial = CaseShapes["7x7 maps, batch 17 (the last wide image part empty)"];
         Assert.NotEqual(0, partial.Batch % SideBySideImages.PerWideImage(partial, depthwise: false));
+        // A pointwise layer's small maps go side by side as one row each; 14x14 ones stay apart (measured no faster).
+        var pointwise = CaseShapes["pointwise 7x7 maps, batch 19 (side by side as one row, the last wide image part empty)"];
+        Assert.True(SideBySideImages.PerWideImage(pointwise with { InHeight = 1, InWidth = 49 }, depthwise: false) > 1);
+        Assert.Equal(1, SideBySideImages.PerWideImage(pointwise with { InHeight = 1, InWidth = 196 }, depthwise: false));
         // 28x28 maps stay one image per GEMM (measured slower side by side).
         Assert.Equal(1, SideBySideImages.PerWideImage(new Conv2dShape(128, 16, 28, 28, 16, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 }, depthwise: false));
     }
