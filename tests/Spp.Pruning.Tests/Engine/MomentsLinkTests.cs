@@ -36,6 +36,7 @@ public sealed class MomentsLinkTests
         { "side by side (4x4 maps)", 5, 8, 4, 4, 16, 1 },
         { "threads inside one wide image (2 images of 3x3)", 2, 8, 3, 3, 16, 1 },
         { "depthwise", 3, 16, 9, 9, 16, 16 },
+        { "depthwise with the channels in the lanes (7x7, 40 channels)", 4, 40, 7, 7, 40, 40 },
         { "planes above one statistics block (70x70)", 2, 2, 70, 70, 4, 1 },
     };
 

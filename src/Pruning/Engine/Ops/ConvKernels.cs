@@ -48,8 +48,8 @@ public sealed class ConvKernels : IOpKernelFactory
         {
             IBuffer x = Inputs[0]!.Data, w = Inputs[1]!.Data, y = Outputs[0].Data;
             var b = Inputs.ElementAtOrDefault(2)?.Data;
-            // The statistics only serve training: in eval mode BN reads its running statistics.
-            if (Moments is { } link && ctx.Training) link.Valid = ctx.K.ConvForwardWithPlaneMoments(d, x, w, b, y, link.Buffer);
+            // The statistics only serve training: in eval mode, and with BN frozen, BN reads its running statistics.
+            if (Moments is { } link && ctx.Training && !ctx.FrozenBatchNorm) link.Valid = ctx.K.ConvForwardWithPlaneMoments(d, x, w, b, y, link.Buffer);
             else ctx.K.ConvForward(d, x, w, b, y);
         }
 
