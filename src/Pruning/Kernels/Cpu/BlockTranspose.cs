@@ -71,6 +71,20 @@ internal static unsafe class BlockTranspose
         Store(Avx512F.Shuffle4x128(t7, t15, Odd), 15, dst, ldDst, dstRows, dstColumns, bias, accumulate);
     }
 
+    /// <summary>
+    /// dst[q * lanes + c] = src[c * positions + q] for one NCHW image of <paramref name="channels"/> planes of
+    /// <paramref name="positions"/> values, lanes past the channels zero. Channel blocks outermost: each block's
+    /// transposes stream 16 planes (all channels at once would be as many streams as channels, which the hardware
+    /// prefetchers do not follow: 96 channels of 28x28 ran 5x slower that way).
+    /// </summary>
+    public static void ToPositionMajor(float* src, int channels, int positions, float* dst, int lanes)
+    {
+        for (int c = 0; c < lanes; c += 16)
+            for (int q = 0; q < positions; q += 16)
+                Block(src + (long)c * positions + q, positions, Math.Clamp(channels - c, 0, 16), Math.Min(16, positions - q),
+                    dst + (long)q * lanes + c, lanes, Math.Min(16, positions - q), 16);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Row(float* src, nint ld, int i, int rows, int columns) =>
         i >= rows ? Vector512<float>.Zero

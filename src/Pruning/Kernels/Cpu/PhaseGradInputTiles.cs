@@ -28,6 +28,8 @@ internal sealed unsafe class PhaseGradInputTiles : IDisposable
     private readonly int _bufferWidth;
     private readonly (int Lane, int Vectors)[] _channelTiles;
     private readonly Phase[] _phases;
+    /// <summary>The deepest phase: the length of its row-pointer list.</summary>
+    private readonly int _maxDepth;
 
     /// <summary>One axis's phase r: input positions r, r + s, ... (Count of them), reached by the output offsets
     /// First .. First + Taps - 1, offset First + u through kernel index r + pad - s * (First + u).</summary>
@@ -43,9 +45,7 @@ internal sealed unsafe class PhaseGradInputTiles : IDisposable
         public AxisPhase Y, X;
         public float* Weights;
         public (int P0, int P1)[] RowDepth = [];
-        public int Positions, PaddedWidth;
-        public int Depth => Y.Taps * X.Taps * Cout;
-        public int Cout;
+        public int Positions, PaddedWidth, Depth;
     }
 
     /// <summary>
@@ -83,7 +83,11 @@ internal sealed unsafe class PhaseGradInputTiles : IDisposable
         for (int py = 0; py < ys.Length; py++)
             for (int px = 0; px < xs.Length; px++)
             {
-                var phase = new Phase { Y = ys[py], X = xs[px], Cout = s.OutChannels, Positions = RowTileConv2d.Positions(Math.Max(1, xs[px].Count)) };
+                var phase = new Phase
+                {
+                    Y = ys[py], X = xs[px], Depth = ys[py].Taps * xs[px].Taps * s.OutChannels,
+                    Positions = RowTileConv2d.Positions(Math.Max(1, xs[px].Count)),
+                };
                 phase.PaddedWidth = RowTileConv2d.PaddedWidth(Math.Max(1, xs[px].Count));
                 widest = Math.Max(widest, phase.PaddedWidth);
                 phase.Weights = PackWeights(s, phase, w);
@@ -98,6 +102,7 @@ internal sealed unsafe class PhaseGradInputTiles : IDisposable
                 _phases[py * xs.Length + px] = phase;
             }
         _bufferWidth = s.StrideW * widest;
+        _maxDepth = _phases.Max(p => p.Depth);
     }
 
     /// <summary>The phases of one axis of an input of <paramref name="size"/> positions.</summary>
@@ -170,8 +175,8 @@ internal sealed unsafe class PhaseGradInputTiles : IDisposable
         // Slack past the last plane: a tile's junk positions (past a phase's row) read up to 7 values beyond a row.
         float* planes = ThreadScratch.Get(ScratchSlot.ConvPlanes, cout * cp.ChannelLength + 16);
         cp.Gather(ps, dy + n * dyFloats, cout, planes);
-        int spanDepth = ps.PatchSize, phaseDepth = _phases.Max(p => p.Depth);
-        float** span = (float**)ThreadScratch.Get(ScratchSlot.ConvRows, 2L * (spanDepth + phaseDepth));
+        int spanDepth = ps.PatchSize;
+        float** span = (float**)ThreadScratch.Get(ScratchSlot.ConvRows, 2L * (spanDepth + _maxDepth));
         float** rows = span + spanDepth;
         cp.FillRows(ps, planes, cout, span, PatchRowOrder.KernelRowMajor);
         float* tile = ThreadScratch.Get(ScratchSlot.ConvExtended, (long)s.InHeight * _bufferWidth * _lanes);

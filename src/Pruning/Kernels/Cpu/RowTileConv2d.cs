@@ -181,7 +181,7 @@ internal sealed unsafe class RowTileConv2d : IDisposable
         for (int i = 0; i < count; i++)
         {
             cp.Gather(s, x + (long)(n0 + i) * cin * s.InHeight * s.InWidth, cin, planes + i * imageStride);
-            ToPositionMajor(dy + (long)(n0 + i) * s.OutChannels * positions, dyT + i * positions * lanes);
+            BlockTranspose.ToPositionMajor(dy + (long)(n0 + i) * s.OutChannels * positions, s.OutChannels, (int)positions, dyT + i * positions * lanes, lanes);
         }
         float** rows = (float**)ThreadScratch.Get(ScratchSlot.ConvRows, 2L * (k + 8));
         cp.FillRows(s, planes, cin, rows, PatchRowOrder.KernelRowMajor);
@@ -219,16 +219,6 @@ internal sealed unsafe class RowTileConv2d : IDisposable
                 for (int i = 0; i < s.KernelHeight; i++)
                     for (int j = 0; j < s.KernelWidth; j++)
                         dw[(long)co * k + (c * s.KernelHeight + i) * s.KernelWidth + j] = gradient[(long)Depth(i, c, j) * _lanes + co];
-    }
-
-    /// <summary>dyT[pos, co] = dy[co, pos] for one image, lanes past the channels zero, in 16 x 16 blocks.</summary>
-    private void ToPositionMajor(float* dy, float* dyT)
-    {
-        int positions = _shape.OutHeight * _shape.OutWidth, channels = _shape.OutChannels, lanes = _lanes;
-        for (int q = 0; q < positions; q += 16)
-            for (int c = 0; c < lanes; c += 16)
-                BlockTranspose.Block(dy + (long)c * positions + q, positions, Math.Max(0, Math.Min(16, channels - c)), Math.Min(16, positions - q),
-                    dyT + (long)q * lanes + c, lanes, Math.Min(16, positions - q), 16);
     }
 
     private void RunGradientTile(int vectors, float** rows, nint imageStride, int images, int lo, int hi, float* dyT, nint dyImageStride,
