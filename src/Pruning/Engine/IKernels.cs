@@ -31,6 +31,11 @@ public interface IKernels : IDisposable
     /// caches, and then returns true; <see cref="BatchNormForwardWithPlaneMoments"/> takes them. This default computes y
     /// only.
     /// </summary>
+    /// <remarks>A backend that keeps this default says so with <see cref="TakesPlaneMoments"/> false, and the graph links no
+    /// convolution to its BN.</remarks>
+    /// <summary>Whether <see cref="ConvForwardWithPlaneMoments"/> can write the statistics (false: this interface's default).</summary>
+    bool TakesPlaneMoments => false;
+
     bool ConvForwardWithPlaneMoments(in ConvDesc d, IBuffer x, IBuffer w, IBuffer? bias, IBuffer y, IBuffer moments)
     {
         ConvForward(d, x, w, bias, y);

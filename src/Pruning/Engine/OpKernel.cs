@@ -95,9 +95,23 @@ public sealed class KernelBuildContext(IKernels kernels, GraphTypes types, long 
 /// batch normalization that reads it, so that BN need not read the value back from memory for them. Valid only for the
 /// forward pass in which the producer wrote them.
 /// </summary>
-public sealed class MomentsLink(IBuffer buffer)
+/// <param name="length">Floats of the statistics (4 N C).</param>
+public sealed class MomentsLink(IKernels kernels, long length) : IDisposable
 {
-    public IBuffer Buffer { get; } = buffer;
+    private IBuffer? _buffer;
+
+    /// <summary>Allocated by the first training forward that takes statistics: a graph that only evaluates, or trains
+    /// with BatchNormalization frozen, never holds it.</summary>
+    public IBuffer Buffer => _buffer ??= kernels.Allocate(length);
+
+    /// <summary>Whether a forward has taken <see cref="Buffer"/> yet.</summary>
+    internal bool Allocated => _buffer is not null;
+
+    public void Dispose()
+    {
+        _buffer?.Dispose();
+        _buffer = null;
+    }
 
     /// <summary>Set by the producer's forward when it wrote the statistics; cleared by the consumer as it takes them.</summary>
     public bool Valid { get; set; }

@@ -14,6 +14,8 @@ namespace Spp.Pruning.Engine;
 public sealed class TrainingGraph : IDisposable
 {
     private readonly List<IBuffer> _owned = [];
+    /// <summary>The convolution-to-BN statistics links, which allocate their buffers on first use.</summary>
+    private readonly List<IDisposable> _links = [];
     private readonly Dictionary<string, IBuffer> _gatedCopies = new();
 
     public IKernels K { get; }
@@ -138,8 +140,9 @@ public sealed class TrainingGraph : IDisposable
         MarkOverwrittenGrads(kernels, parameters, g);
         ShareInPlaceBuffers(kernels, g, owned);
         FuseActivations(kernels);
-        ShareGradientsPassedThrough(kernels, g, owned);
-        LinkMoments(kernels, g, k, owned);
+        ShareGradientsPassedThrough(kernels, g, tensors, owned);
+        var links = new List<IDisposable>();
+        LinkMoments(kernels, g, k, links);
 
         var graphInputs = g.RealInputs.Select(i => tensors.TryGetValue(i.Name, out var t) ? t : tensors[i.Name] = Value(i.Name)).ToList();
         var graphOutputs = g.Outputs.Select(o => tensors.TryGetValue(o.Name, out var t) ? t
@@ -147,6 +150,7 @@ public sealed class TrainingGraph : IDisposable
         var result = new TrainingGraph(k, model, batch, kernels, tensors, parameters, state, graphInputs, graphOutputs);
         result._owned.AddRange(owned);
         result._owned.AddRange(kernels.SelectMany(x => x.OwnedBuffers));
+        result._links.AddRange(links);
         return result;
     }
 
@@ -228,22 +232,24 @@ public sealed class TrainingGraph : IDisposable
     /// a residual Add's operands) takes that output's gradient buffer: the output's gradient is dead once that kernel's
     /// backward has run, and the input's other readers, which add to its gradient, run after it. One input per kernel
     /// (two would make their gradients one buffer), and only gradients no other value shares (an in-place activation's
-    /// pair) and that are not graph outputs. The copy goes, and one activation-sized buffer.
+    /// pair) and that no graph output holds: neither the output's own nor, through a fused activation, the activated
+    /// value's (a graph output's gradient must keep the seed's meaning). The copy goes, and one activation-sized buffer.
     /// </summary>
-    private static void ShareGradientsPassedThrough(List<OpKernel> kernels, global::Spp.Graph.Graph g, List<IBuffer> owned)
+    private static void ShareGradientsPassedThrough(List<OpKernel> kernels, global::Spp.Graph.Graph g, Dictionary<string, TrainTensor> tensors,
+        List<IBuffer> owned)
     {
-        var outputs = OutputNames(g);
+        var outputGrads = g.Outputs.Select(o => tensors.GetValueOrDefault(o.Name)?.Grad).OfType<IBuffer>().ToHashSet();
         var holders = new Dictionary<IBuffer, int>();
         foreach (var t in kernels.SelectMany(k => k.Inputs.Concat(k.Outputs)).OfType<TrainTensor>().Distinct())
             if (t.Grad is { } grad) holders[grad] = holders.GetValueOrDefault(grad) + 1;
         foreach (var kernel in kernels)
         {
             var y = kernel.Outputs.Length > 0 ? kernel.Outputs[0] : null;
-            if (y?.Grad is null || outputs.Contains(y.Name)) continue;
+            if (y?.Grad is null || outputGrads.Contains(y.Grad)) continue;
             for (int i = 0; i < kernel.Inputs.Length; i++)
             {
                 if (kernel.Inputs[i] is not { } x || x.Grad is not { } grad || x.GradWriter != kernel || x.GradWriterInput != i) continue;
-                if (!kernel.PassesGradThrough(i) || x.Count != y.Count || outputs.Contains(x.Name) || holders[grad] != 1) continue;
+                if (!kernel.PassesGradThrough(i) || x.Count != y.Count || outputGrads.Contains(grad) || holders[grad] != 1) continue;
                 owned.Remove(grad);
                 grad.Dispose();
                 x.Grad = y.Grad;
@@ -258,8 +264,9 @@ public sealed class TrainingGraph : IDisposable
     /// them: the convolution takes BN's statistics of it as it writes it (<see cref="IKernels.ConvForwardWithPlaneMoments"/>),
     /// and BN does not read it back for them.
     /// </summary>
-    private static void LinkMoments(List<OpKernel> kernels, global::Spp.Graph.Graph g, IKernels k, List<IBuffer> owned)
+    private static void LinkMoments(List<OpKernel> kernels, global::Spp.Graph.Graph g, IKernels k, List<IDisposable> links)
     {
+        if (!k.TakesPlaneMoments) return;
         var outputs = OutputNames(g);
         var readers = new Dictionary<TrainTensor, List<OpKernel>>();
         foreach (var kernel in kernels)
@@ -272,8 +279,8 @@ public sealed class TrainingGraph : IDisposable
             var consumer = list[0];
             if (!consumer.TakesMoments || consumer.Inputs[0] != y || consumer.Inputs.Skip(1).Contains(y)) continue;
             // Two doubles per (image, channel) plane.
-            var link = new MomentsLink(k.Allocate(4L * y.Shape[0] * y.Shape[1]));
-            owned.Add(link.Buffer);
+            var link = new MomentsLink(k, 4L * y.Shape[0] * y.Shape[1]);
+            links.Add(link);
             producer.Moments = consumer.Moments = link;
         }
     }
@@ -373,5 +380,7 @@ public sealed class TrainingGraph : IDisposable
     {
         foreach (var b in _owned.Distinct()) b.Dispose();
         _owned.Clear();
+        foreach (var link in _links) link.Dispose();
+        _links.Clear();
     }
 }

@@ -81,6 +81,33 @@ public sealed class MomentsLinkTests
         Assert.True(two.Forward()[0].AsSpan().SequenceEqual(one.Forward()[0]), $"{name}: eval output differs");
     }
 
+    /// <summary>A link's buffer is allocated by the first training forward that takes statistics: evaluating, or training
+    /// with BN frozen, leaves it unallocated. A backend that cannot write the statistics (ILGPU) gets no links.</summary>
+    [Fact]
+    public void Links_take_memory_only_when_training_takes_statistics()
+    {
+        var model = Build(8, 6, 6, 16, 1, separated: false);
+        var inputs = new Dictionary<string, Tensor>
+        {
+            ["x"] = Tensor.FromFloats("x", [2, 8, 6, 6], Enumerable.Range(0, 2 * 8 * 36).Select(i => MathF.Sin(i)).ToArray()),
+        };
+        using var run = new EngineRun(model, 2, "cpu", training: false);
+        var link = run.Graph.Kernels.Single(k => k.Node.OpType == "Conv").Moments!;
+        run.SetInputs(inputs);
+        run.Forward();
+        Assert.False(link.Allocated);
+        run.Ctx.Training = true;
+        run.Ctx.FrozenBatchNorm = true;
+        run.Forward();
+        Assert.False(link.Allocated);
+        run.Ctx.FrozenBatchNorm = false;
+        run.Forward();
+        Assert.True(link.Allocated);
+
+        using var ilgpu = new EngineRun(model, 2, "ilgpu-cpu", training: true);
+        Assert.All(ilgpu.Graph.Kernels, k => Assert.Null(k.Moments));
+    }
+
     /// <summary>x -> Conv (3x3, pad 1) -> [Identity ->] BatchNormalization (training mode, with its running-statistics outputs).</summary>
     private static Model Build(long cin, long h, long w, int cout, int group, bool separated)
     {

@@ -29,6 +29,8 @@ public sealed unsafe partial class CpuKernels : IKernels
 
     public int DegreeOfParallelism { get; }
 
+    public bool TakesPlaneMoments => true;
+
     public string Name => $"cpu ({(UsesVector512 ? "Vector512" : "Vector256")}, {DegreeOfParallelism} threads)";
 
     /// <summary>Kernels run on 512-bit vectors; otherwise on 256-bit ones (in software where the hardware lacks them).</summary>
