@@ -46,7 +46,7 @@ internal sealed unsafe class RowTileConv2d : IDisposable
     /// than the planes' GEMM would (<paramref name="gemmColumnsPerImage"/>: the columns that GEMM computes per image).
     /// Measured (`bench -- gemm --row-tiles compare`, batch 128, 2 threads): 13-15% faster on 3x3 layers of 32 to 128
     /// channels on 14x14 and 7x7 maps, 7-10% on stride-2 ones, level on 28x28; 16->16 on 28x28 (one lane vector, each
-    /// broadcast feeding one multiply-add as an embedded broadcast, see <see cref="ChannelLaneKernel"/>) forward 2.31
+    /// broadcast feeding one multiply-add, see <see cref="ChannelLaneKernel"/>) forward 2.31
     /// against 2.55-2.63 ms, grad weight 2.29 against 2.71; on the 14x14 and 7x7 maps of a pruned resnet20 fwd+bwd 1.74-1.87
     /// against 2.08 and 0.50-0.57 against 0.60-0.63; at stride 2 slower, so not there. Grad weight: 16-26% faster on the
     /// 14x14 and 7x7 layers, 6-15% on stride-2 ones.

@@ -51,7 +51,7 @@ public class Conv2dTests
         return new Reference(y, dx, dw, db);
     }
 
-    private static void CheckAll(Conv2dShape s, int threads = 0)
+    internal static void CheckAll(Conv2dShape s, int threads = 0)
     {
         var x = TestData.Random(11, (int)s.InputLength);
         var w = TestData.Random(12, (int)s.WeightLength);
@@ -118,7 +118,7 @@ public class Conv2dTests
         ["row tiles: 8-wide rows, 48 channels (8 x 48 tiles)"] = new(2, 6, 8, 8, 48, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: 15-wide rows (8-position tiles, one junk position)"] = new(2, 4, 15, 15, 48, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: 28-wide rows (tiles at both ends skip the padding taps, those between do not)"] = new(2, 8, 3, 28, 48, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
-        ["row tiles: 16 channels (one lane vector: embedded broadcasts), 28-wide rows"] = new(2, 16, 4, 28, 16, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["row tiles: 16 channels (one lane vector), 28-wide rows"] = new(2, 16, 4, 28, 16, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: 100 channels (48 + 32 + 32 lanes)"] = new(2, 4, 7, 7, 100, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: stride 2, dilation 2, asymmetric padding"] = new(2, 6, 13, 12, 33, 3, 3) { StrideH = 2, StrideW = 2, DilationH = 2, DilationW = 2, PadTop = 2, PadLeft = 1, PadBottom = 1, PadRight = 2 },
         ["row tiles: 5x5 kernel over a 4x5 map (kernel rows outside)"] = new(2, 6, 4, 5, 24, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 },
