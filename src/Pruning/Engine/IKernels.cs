@@ -45,6 +45,17 @@ public interface IKernels : IDisposable
     /// <summary>dw (and dbias) of one batch; accumulate adds to what is there.</summary>
     void ConvBackwardWeights(in ConvDesc d, IBuffer x, IBuffer dy, IBuffer dw, IBuffer? dbias, bool accumulate);
 
+    /// <summary>
+    /// <see cref="ConvBackwardData"/> (dx overwritten, or added to with <paramref name="accumulateDx"/>) and
+    /// <see cref="ConvBackwardWeights"/> (added onto dw and dbias) of one batch; a backend may compute both in one pass
+    /// over the images. This default makes the two calls.
+    /// </summary>
+    void ConvBackward(in ConvDesc d, IBuffer x, IBuffer dy, IBuffer w, IBuffer dx, bool accumulateDx, IBuffer dw, IBuffer? dbias)
+    {
+        ConvBackwardData(d, dy, w, dx, accumulateDx);
+        ConvBackwardWeights(d, x, dy, dw, dbias, accumulate: true);
+    }
+
     void Unary(UnaryOp op, float a, float b, IBuffer x, IBuffer y, long count);
     /// <summary>dx (+)= dy * f'(x); y = f(x) is given for ops whose derivative is cheaper from it.</summary>
     void UnaryBackward(UnaryOp op, float a, float b, IBuffer x, IBuffer y, IBuffer dy, IBuffer dx, long count, bool accumulate);

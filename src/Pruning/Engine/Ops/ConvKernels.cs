@@ -58,8 +58,9 @@ public sealed class ConvKernels : IOpKernelFactory
             TrainTensor x = Inputs[0]!, w = Inputs[1]!;
             var b = Inputs.ElementAtOrDefault(2);
             var dy = Outputs[0].Grad!;
-            if (x.Grad is { } dx) ctx.K.ConvBackwardData(d, dy, w.Data, dx, accumulate: !WritesGrad(0));
-            if (w.Grad is { } dw) ctx.K.ConvBackwardWeights(d, x.Data, dy, dw, b?.Grad, accumulate: true);
+            if (x.Grad is { } dx && w.Grad is { } dw) ctx.K.ConvBackward(d, x.Data, dy, w.Data, dx, accumulateDx: !WritesGrad(0), dw, b?.Grad);
+            else if (x.Grad is { } dxOnly) ctx.K.ConvBackwardData(d, dy, w.Data, dxOnly, accumulate: !WritesGrad(0));
+            else if (w.Grad is { } dwOnly) ctx.K.ConvBackwardWeights(d, x.Data, dy, dwOnly, b?.Grad, accumulate: true);
             else if (b?.Grad is { } db) ChannelSum(ctx.K, Outputs[0].Shape, dy, db);
         }
     }

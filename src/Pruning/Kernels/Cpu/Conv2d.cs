@@ -251,6 +251,83 @@ public static unsafe class Conv2d
         }
     }
 
+    /// <summary>
+    /// gradInput (+)= d(loss)/d(input) and gradWeight = d(loss)/d(weight) in one pass over the images, where the weight
+    /// gradient runs as row tiles and the grad input image by image as row tiles too (stride 1: the forward convolution of
+    /// <see cref="AsForwardConvolution"/>; strided: <see cref="PhaseGradInputTiles"/>): each thread takes the grad input
+    /// of a few images, then their weight gradient, while their output gradients are still in its caches (apart, the
+    /// weight gradient reads them back from memory after the whole batch's grad input). The same results as
+    /// <see cref="BackwardData"/> then <see cref="BackwardWeights"/>, bit for bit. Returns false, computing nothing,
+    /// where the two do not run that way.
+    /// </summary>
+    internal static bool BackwardTogether(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput,
+        ReadOnlySpan<float> weight, Span<float> gradInput, Span<float> gradWeight, int degreeOfParallelism, bool accumulateInput)
+    {
+        var s = AsOneRow(shape);
+        Check(s, input.Length, s.InputLength, nameof(input));
+        Check(s, gradOutput.Length, s.OutputLength, nameof(gradOutput));
+        Check(s, weight.Length, s.WeightLength, nameof(weight));
+        Check(s, gradInput.Length, s.InputLength, nameof(gradInput));
+        Check(s, gradWeight.Length, s.WeightLength, nameof(gradWeight));
+        int dop = CpuParallel.Resolve(degreeOfParallelism);
+        var layout = SideBySide(s);
+        if (s.Batch == 0 || RowTilePlanes(layout, new ConvPlanes(layout.Wide), dop) is not { } planes) return false;
+        RowTileConv2d? inputTiles = null;
+        PhaseGradInputTiles? phases = null;
+        if (AsForwardConvolution(s) is { } transposed)
+        {
+            var transposedLayout = SideBySide(transposed);
+            if (RowTilePlanes(transposedLayout, new ConvPlanes(transposedLayout.Wide), dop) is not { } transposedPlanes) return false;
+            var flipped = ArrayPool<float>.Shared.Rent(checked((int)s.WeightLength));
+            try
+            {
+                FlipTransposed(s, weight, flipped);
+                fixed (float* pf = flipped) inputTiles = new RowTileConv2d(transposed, transposedPlanes, pf);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(flipped);
+            }
+        }
+        else if (PhaseGradInputTiles.Applies(s, dop))
+        {
+            fixed (float* pw = weight) phases = new PhaseGradInputTiles(s, pw);
+        }
+        else return false;
+
+        using var gradInputTiles = inputTiles;
+        using var gradInputPhases = phases;
+        using var weightTiles = new RowTileConv2d(s, planes, null);
+        int length = weightTiles.GradientLength, perCall = weightTiles.ImagesPerWeightGradient;
+        var sum = ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            fixed (float* px = input, pdy = gradOutput, pdx = gradInput, ps = sum, pdw = gradWeight)
+            {
+                nint x = (nint)px, dy = (nint)pdy, dx = (nint)pdx;
+                SumOverImageChunks(s.Batch, dop, length, ps, (n0, n1, dst) =>
+                {
+                    for (int n = n0; n < n1; n += perCall)
+                    {
+                        int count = Math.Min(perCall, n1 - n);
+                        // One thread walks these images in order (threads: 1): it prefetches the next one's input.
+                        for (int i = n; i < n + count; i++)
+                            if (inputTiles is not null) inputTiles.ForwardImage((float*)dy, null, (float*)dx, i, accumulateInput, threads: 1);
+                            else phases!.GradInputImage((float*)dy, (float*)dx, i, accumulateInput, threads: 1);
+                        weightTiles.WeightGradientImages((float*)x, (float*)dy, dst, n, count, accumulate: n > n0,
+                            next: Math.Clamp(n1 - n - perCall, 0, perCall));
+                    }
+                });
+                weightTiles.ToWeights(ps, pdw);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(sum);
+        }
+        return true;
+    }
+
     /// <summary>Sums chunk [n0, n1) of the images into dst (which the body overwrites, then adds onto).</summary>
     private delegate void ImageChunkSum(int n0, int n1, float* dst);
 

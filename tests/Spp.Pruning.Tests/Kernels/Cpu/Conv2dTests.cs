@@ -119,6 +119,8 @@ public class Conv2dTests
         ["row tiles: 15-wide rows (8-position tiles, one junk position)"] = new(2, 4, 15, 15, 48, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: 28-wide rows (tiles at both ends skip the padding taps, those between do not)"] = new(2, 8, 3, 28, 48, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: 16 channels (one lane vector), 28-wide rows"] = new(2, 16, 4, 28, 16, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["row tiles: 32 -> 32 on 14x14 (grad input a row-tile forward convolution too)"] = new(2, 32, 14, 14, 32, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
+        ["row tiles: 16 -> 32 at stride 2, 14 -> 7 (grad input by phases)"] = new(2, 16, 14, 14, 32, 3, 3) { StrideH = 2, StrideW = 2, PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: 100 channels (48 + 32 + 32 lanes)"] = new(2, 4, 7, 7, 100, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 },
         ["row tiles: stride 2, dilation 2, asymmetric padding"] = new(2, 6, 13, 12, 33, 3, 3) { StrideH = 2, StrideW = 2, DilationH = 2, DilationW = 2, PadTop = 2, PadLeft = 1, PadBottom = 1, PadRight = 2 },
         ["row tiles: 5x5 kernel over a 4x5 map (kernel rows outside)"] = new(2, 6, 4, 5, 24, 5, 5) { PadTop = 2, PadLeft = 2, PadBottom = 2, PadRight = 2 },
@@ -179,6 +181,46 @@ public class Conv2dTests
         Assert.False(Conv2d.UsesRowTiles(pad1 with { OutChannels = 8 }, 2));
         // One lane vector at stride 2 measured slower than the GEMM: never.
         Assert.False(Conv2d.UsesRowTiles(pad1 with { InHeight = 14, InWidth = 14, StrideH = 2, StrideW = 2 }, 2));
+    }
+
+    /// <summary>
+    /// Grad input and grad weight in one pass (<see cref="Conv2d.BackwardTogether"/>) give the bits of the two calls
+    /// apart, overwriting and accumulating the grad input; it runs (on AVX-512) for the stride-1 row-tile cases above and
+    /// declines a strided one.
+    /// </summary>
+    [Fact]
+    public void GradInputAndWeightTogetherEqualThemApart()
+    {
+        var ran = new List<string>();
+        foreach (var (name, s) in CaseShapes.Where(c => c.Key.StartsWith("row tiles")))
+        {
+            var x = TestData.Random(21, (int)s.InputLength);
+            var w = TestData.Random(22, (int)s.WeightLength);
+            var dy = TestData.Random(23, (int)s.OutputLength);
+            var prior = TestData.Random(24, (int)s.InputLength);
+            foreach (bool accumulate in new[] { false, true })
+            {
+                var dxApart = accumulate ? (float[])prior.Clone() : new float[s.InputLength];
+                var dwApart = new float[s.WeightLength];
+                Conv2d.BackwardData(s, dy, w, dxApart, 2, accumulate);
+                Conv2d.BackwardWeights(s, x, dy, dwApart, default, 2);
+                var dx = accumulate ? (float[])prior.Clone() : Enumerable.Repeat(float.NaN, (int)s.InputLength).ToArray();
+                var dw = Enumerable.Repeat(float.NaN, (int)s.WeightLength).ToArray();
+                if (!Conv2d.BackwardTogether(s, x, dy, w, dx, dw, 2, accumulate)) continue;
+                ran.Add(name);
+                Assert.True(dxApart.AsSpan().SequenceEqual(dx), $"{name}: grad input differs (accumulate {accumulate})");
+                Assert.True(dwApart.AsSpan().SequenceEqual(dw), $"{name}: grad weight differs (accumulate {accumulate})");
+            }
+        }
+        // Where the grad input runs image by image as row tiles too: stride 1 as the forward convolution Cout -> Cin (12 of
+        // 16 lanes and more), stride 2 by phases.
+        string[] both = ["row tiles: 48 channels (one 48-lane tile), 14x14", "row tiles: 16 channels (one lane vector), 28-wide rows", "row tiles: 32 -> 32 on 14x14 (grad input a row-tile forward convolution too)",
+            "row tiles: 16 -> 32 at stride 2, 14 -> 7 (grad input by phases)"];
+        Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? both.SelectMany(n => new[] { n, n }) : [], ran);
+        // Dilation 2 at stride 2: no phases; grad input by the planes' GEMM, apart.
+        var dilated = CaseShapes["row tiles: stride 2, dilation 2, asymmetric padding"];
+        Assert.False(Conv2d.BackwardTogether(dilated, new float[dilated.InputLength], new float[dilated.OutputLength], new float[dilated.WeightLength],
+            new float[dilated.InputLength], new float[dilated.WeightLength], 2, false));
     }
 
     /// <summary>The phase cases above do run grad input as phases (on AVX-512), and narrower inputs do not.</summary>
