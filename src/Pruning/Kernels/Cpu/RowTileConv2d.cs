@@ -38,6 +38,11 @@ internal sealed unsafe class RowTileConv2d : IDisposable
     /// <summary>Per kernel row i, the output rows [Lo, Hi) whose input row lies inside the input.</summary>
     private readonly (int Lo, int Hi)[] _kernelRowOutputs;
     private readonly bool _skipsRowEnds;
+    /// <summary>
+    /// Per depth index, the offset from an image's first input value of the value that output (0, 0) reads there, when
+    /// the forward tiles read the input in place (<see cref="ReadsInPlace"/>); null when they read padded planes.
+    /// </summary>
+    private readonly long[]? _inPlaceOffsets;
 
     /// <summary>
     /// Whether this layout runs <paramref name="s"/> (forward, and grad weight by the same rule): AVX-512, one group,
@@ -88,6 +93,14 @@ internal sealed unsafe class RowTileConv2d : IDisposable
         }
         _rowDepth = RowDepth(s);
         _skipsRowEnds = SkipsRowEnds(s);
+        if (ReadsInPlace(s))
+        {
+            _inPlaceOffsets = new long[k];
+            for (int c = 0; c < cin; c++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++)
+                        _inPlaceOffsets[Depth(i, c, j)] = ((long)c * s.InHeight + i * s.DilationH - s.PadTop) * s.InWidth + j - s.PadLeft;
+        }
         _channelTiles = ChannelTiles(_lanes / 16, 3);
         _gradientTiles = ChannelTiles(_lanes / 16, 4);
         _kernelRowOutputs = new (int, int)[kh];
@@ -121,11 +134,22 @@ internal sealed unsafe class RowTileConv2d : IDisposable
         long imageFloats = (long)cin * s.InHeight * s.InWidth;
         // The image this thread most likely takes next (images are handed out in order to the threads).
         float* next = n + threads < s.Batch ? x + (n + threads) * imageFloats : null;
-        // Slack past the last plane: a tile's junk positions (past OutWidth) read up to 7 values beyond a row.
-        float* planes = ThreadScratch.Get(ScratchSlot.ConvPlanes, (long)cin * cp.ChannelLength + 16);
-        cp.Gather(s, x + (long)n * cin * s.InHeight * s.InWidth, cin, planes);
         float** rows = (float**)ThreadScratch.Get(ScratchSlot.ConvRows, 2L * k);
-        cp.FillRows(s, planes, cin, rows, PatchRowOrder.KernelRowMajor);
+        float* image = x + n * imageFloats;
+        int rowStride;
+        if (_inPlaceOffsets is { } offsets)
+        {
+            for (int p = 0; p < k; p++) rows[p] = image + offsets[p];
+            rowStride = s.InWidth;
+        }
+        else
+        {
+            // Slack past the last plane: a tile's junk positions (past OutWidth) read up to 7 values beyond a row.
+            float* planes = ThreadScratch.Get(ScratchSlot.ConvPlanes, (long)cin * cp.ChannelLength + 16);
+            cp.Gather(s, image, cin, planes);
+            cp.FillRows(s, planes, cin, rows, PatchRowOrder.KernelRowMajor);
+            rowStride = cp.PW;
+        }
         float* tile = ThreadScratch.Get(ScratchSlot.ConvExtended, (long)oh * _paddedWidth * _lanes);
         long outputFloats = (long)s.OutChannels * oh * ow;
         float* output = y + n * outputFloats;
@@ -140,7 +164,7 @@ internal sealed unsafe class RowTileConv2d : IDisposable
                 float* c = tile + ((long)oy * _paddedWidth + ox) * _lanes;
                 bool left = _skipsRowEnds && ox == 0, right = _skipsRowEnds && ox + _positions == ow;
                 foreach (var (lane, vectors) in _channelTiles)
-                    RunTile(_positions, vectors, p1 - p0, rows + p0, (nint)oy * cp.PW + ox, _weights + (long)p0 * _lanes + lane, c + lane, left, right);
+                    RunTile(_positions, vectors, p1 - p0, rows + p0, (nint)oy * rowStride + ox, _weights + (long)p0 * _lanes + lane, c + lane, left, right);
             }
         }
         ToOutput(tile, _paddedWidth, _lanes, oh, ow, s.OutChannels, bias, output, accumulate);
@@ -265,6 +289,16 @@ internal sealed unsafe class RowTileConv2d : IDisposable
             default: throw new ArgumentOutOfRangeException(nameof(vectors), $"no {positions} x {vectors} row tile");
         }
     }
+
+    /// <summary>
+    /// Whether the forward tiles read the input image in place instead of a zero-padded copy of its planes: they never
+    /// read the padding when the tiles skip the taps beside each row (<see cref="SkipsRowEnds"/>), each output row sums
+    /// only the kernel rows inside the input (<see cref="RowDepth"/>, so stride 1 down too) and the tiles cover the
+    /// row exactly (no junk positions past it). resnet20's 3x3 layers (28, 14 and 7 wide: tiles of 7) all do; the copy
+    /// they skip is a pass over each image's input (forward, and stride-1 grad input over the output gradient).
+    /// </summary>
+    internal static bool ReadsInPlace(in Conv2dShape s) =>
+        SkipsRowEnds(s) && s.StrideH == 1 && PaddedWidth(s.OutWidth) == s.OutWidth;
 
     /// <summary>
     /// Whether tiles may skip the taps on the padding beside a row (<see cref="IRowEnds"/>): a 3-wide kernel at stride

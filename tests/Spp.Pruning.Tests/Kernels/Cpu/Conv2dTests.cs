@@ -179,6 +179,13 @@ public class Conv2dTests
         var pad1 = new Conv2dShape(128, 16, 28, 28, 16, 3, 3) { PadTop = 1, PadLeft = 1, PadBottom = 1, PadRight = 1 };
         Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, Conv2d.UsesRowTiles(pad1, 2));
         Assert.False(Conv2d.UsesRowTiles(pad1 with { OutChannels = 8 }, 2));
+        // Its tiles read the input in place (they never read the padding); a row with junk positions past it, or
+        // padding the tiles do not skip, takes the padded copy.
+        Assert.True(RowTileConv2d.ReadsInPlace(pad1));
+        Assert.True(RowTileConv2d.ReadsInPlace(CaseShapes["row tiles: 7x7, 40 channels (lanes past the channels)"]));
+        Assert.False(RowTileConv2d.ReadsInPlace(CaseShapes["row tiles: 15-wide rows (8-position tiles, one junk position)"]));
+        Assert.False(RowTileConv2d.ReadsInPlace(CaseShapes["row tiles: 5x5 kernel over a 4x5 map (kernel rows outside)"]));
+        Assert.False(RowTileConv2d.ReadsInPlace(pad1 with { PadLeft = 0, PadRight = 2 }));
         // One lane vector at stride 2 measured slower than the GEMM: never.
         Assert.False(Conv2d.UsesRowTiles(pad1 with { InHeight = 14, InWidth = 14, StrideH = 2, StrideW = 2 }, 2));
     }
