@@ -82,9 +82,40 @@ internal sealed unsafe class ConvPlanes
     public void ToInput(in Conv2dShape s, float* planes, int channels, float* dx, bool accumulate = false) =>
         Walk(s, dx, channels, planes, toPlanes: false, accumulate);
 
+    /// <summary>
+    /// <see cref="Gather"/> at stride 1 (one plane per channel): each plane float written once, the padding's zeros
+    /// around the copied rows, instead of clearing the planes and then copying over most of them (twice the writes).
+    /// </summary>
+    private void GatherOnePhase(in Conv2dShape s, float* x, int channels, float* planes)
+    {
+        int h = s.InHeight, w = s.InWidth, pw = PW;
+        var (yLo, yHi) = _phaseRows[0];
+        var (lo, hi) = _phaseCols[0];
+        for (int c = 0; c < channels; c++)
+        {
+            float* plane = planes + (long)c * ChannelLength;
+            float* v = x + ((long)c * h + yLo - s.PadTop) * w - s.PadLeft;
+            VectorOps.Clear(plane, (long)yLo * pw);
+            for (int y = yLo; y < yHi; y++, v += w)
+            {
+                float* p = plane + (long)y * pw;
+                // The padding beside a row is a column or two: plain stores.
+                for (int q = 0; q < lo; q++) p[q] = 0;
+                VectorOps.Copy(p + lo, v + lo, hi - lo);
+                for (int q = hi; q < pw; q++) p[q] = 0;
+            }
+            VectorOps.Clear(plane + (long)yHi * pw, ChannelLength - (long)yHi * pw);
+        }
+    }
+
     private void Walk(in Conv2dShape s, float* x, int channels, float* planes, bool toPlanes, bool accumulate)
     {
         int h = s.InHeight, w = s.InWidth, sh = _phaseRows.Length, sw = _phaseCols.Length, pw = PW;
+        if (toPlanes && sh == 1 && sw == 1)
+        {
+            GatherOnePhase(s, x, channels, planes);
+            return;
+        }
         if (toPlanes) VectorOps.Clear(planes, (long)channels * ChannelLength);
         for (int a = 0; a < sh; a++)
         {
