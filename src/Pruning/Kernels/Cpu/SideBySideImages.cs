@@ -136,19 +136,44 @@ internal static unsafe class SideBySideImages
         for (int q = 0; q < wideCount; q++)
         {
             float* wide = wides + q * wideLength;
-            if (toWide) VectorOps.Clear(wide, wideLength);
             int first = (firstWide + q) * perWide, present = Math.Min(perWide, count - first);
+            if (toWide)
+            {
+                PackWide(images + first * imageLength, imageLength, present, channels * rows, width, pitch, wideWidth, wide);
+                continue;
+            }
             for (int j = 0; j < present; j++)
             {
                 float* image = images + (first + j) * imageLength;
                 for (int r = 0; r < channels * rows; r++)
                 {
                     float* run = wide + (long)r * wideWidth + j * pitch, row = image + (long)r * width;
-                    if (toWide) VectorOps.Copy(run, row, width);
-                    else if (accumulate) VectorOps.Add(row, run, width);
+                    if (accumulate) VectorOps.Add(row, run, width);
                     else VectorOps.Copy(row, run, width);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// One wide image from <paramref name="present"/> images (each <paramref name="lines"/> runs of
+    /// <paramref name="width"/>): each wide float written once, the images' runs <paramref name="pitch"/> apart and zeros
+    /// in the gaps and past the last, instead of clearing the wide image and then copying over most of it.
+    /// </summary>
+    private static void PackWide(float* images, long imageLength, int present, int lines, int width, int pitch, int wideWidth, float* wide)
+    {
+        for (int r = 0; r < lines; r++)
+        {
+            float* line = wide + (long)r * wideWidth;
+            int end = 0;
+            for (int j = 0; j < present; j++)
+            {
+                int at = j * pitch;
+                for (int q = end; q < at; q++) line[q] = 0;
+                VectorOps.Copy(line + at, images + j * imageLength + (long)r * width, width);
+                end = at + width;
+            }
+            if (end < wideWidth) VectorOps.Clear(line + end, wideWidth - end);
         }
     }
 }
