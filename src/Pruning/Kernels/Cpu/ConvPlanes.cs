@@ -108,6 +108,30 @@ internal sealed unsafe class ConvPlanes
         }
     }
 
+    /// <summary>
+    /// Zeros for what a stride-2-across gather (<see cref="BothColumnPhases"/>) does not write: the plane rows outside
+    /// each used phase row's input range, and whole phases no tap reads.
+    /// </summary>
+    private void ClearAroundPhaseRows(int channels, float* planes)
+    {
+        int rowsPerPlane = PlaneLength / PW;
+        for (int c = 0; c < channels; c++)
+            for (int a = 0; a < _phaseRows.Length; a++)
+                for (int b = 0; b < 2; b++)
+                {
+                    float* plane = planes + (long)c * ChannelLength + (a * 2 + b) * (long)PlaneLength;
+                    if (!_rowUsed[a] || !_colUsed[b])
+                    {
+                        VectorOps.Clear(plane, PlaneLength);
+                        continue;
+                    }
+                    var (yLo, yHi) = _phaseRows[a];
+                    yHi = Math.Max(yLo, yHi);
+                    VectorOps.Clear(plane, (long)yLo * PW);
+                    VectorOps.Clear(plane + (long)yHi * PW, (long)(rowsPerPlane - yHi) * PW);
+                }
+    }
+
     private void Walk(in Conv2dShape s, float* x, int channels, float* planes, bool toPlanes, bool accumulate)
     {
         int h = s.InHeight, w = s.InWidth, sh = _phaseRows.Length, sw = _phaseCols.Length, pw = PW;
@@ -116,13 +140,16 @@ internal sealed unsafe class ConvPlanes
             GatherOnePhase(s, x, channels, planes);
             return;
         }
-        if (toPlanes) VectorOps.Clear(planes, (long)channels * ChannelLength);
+        // Two column phases with AVX-512 write whole rows of the used phases: only the rest needs zeros first.
+        bool wholeRows = sw == 2 && Vector512.IsHardwareAccelerated;
+        if (toPlanes && wholeRows) ClearAroundPhaseRows(channels, planes);
+        else if (toPlanes) VectorOps.Clear(planes, (long)channels * ChannelLength);
         for (int a = 0; a < sh; a++)
         {
             // Phases no tap reads stay zero (a 1x1 stride-2 convolution gathers a quarter of its input).
             if (toPlanes && !_rowUsed[a]) continue;
             var (yLo, yHi) = _phaseRows[a];
-            if (sw == 2 && Vector512.IsHardwareAccelerated)
+            if (wholeRows)
             {
                 for (int c = 0; c < channels; c++)
                 {
