@@ -25,6 +25,9 @@ public interface IKernels : IDisposable
 
     void ConvForward(in ConvDesc d, IBuffer x, IBuffer w, IBuffer? bias, IBuffer y);
 
+    /// <summary>Whether <see cref="ConvForwardWithPlaneMoments"/> can write the statistics (false: this interface's default).</summary>
+    bool TakesPlaneMoments => false;
+
     /// <summary>
     /// <see cref="ConvForward"/> for an output that a training-mode BatchNormalization reads next: a backend may also
     /// write, into <paramref name="moments"/> (4 N Cout floats), what that BN's statistics need of y while y is in its
@@ -33,9 +36,6 @@ public interface IKernels : IDisposable
     /// </summary>
     /// <remarks>A backend that keeps this default says so with <see cref="TakesPlaneMoments"/> false, and the graph links no
     /// convolution to its BN.</remarks>
-    /// <summary>Whether <see cref="ConvForwardWithPlaneMoments"/> can write the statistics (false: this interface's default).</summary>
-    bool TakesPlaneMoments => false;
-
     bool ConvForwardWithPlaneMoments(in ConvDesc d, IBuffer x, IBuffer w, IBuffer? bias, IBuffer y, IBuffer moments)
     {
         ConvForward(d, x, w, bias, y);

@@ -61,7 +61,8 @@ public sealed class ConvKernels : IOpKernelFactory
             if (x.Grad is { } dx && w.Grad is { } dw) ctx.K.ConvBackward(d, x.Data, dy, w.Data, dx, accumulateDx: !WritesGrad(0), dw, b?.Grad);
             else if (x.Grad is { } dxOnly) ctx.K.ConvBackwardData(d, dy, w.Data, dxOnly, accumulate: !WritesGrad(0));
             else if (w.Grad is { } dwOnly) ctx.K.ConvBackwardWeights(d, x.Data, dy, dwOnly, b?.Grad, accumulate: true);
-            else if (b?.Grad is { } db) ChannelSum(ctx.K, Outputs[0].Shape, dy, db);
+            // Constant weights (a folded expression) with a trainable bias: the bias gradient on its own.
+            if (w.Grad is null && b?.Grad is { } db) ChannelSum(ctx.K, Outputs[0].Shape, dy, db);
         }
     }
 
