@@ -227,7 +227,10 @@ public static unsafe class Conv2d
     /// dW by row tiles: the images summed in the row tiles' layout (<see cref="SumOverImageChunks"/>), then turned back
     /// into the ONNX layout.
     /// </summary>
-    private static void RowTileWeightGradient(in Conv2dShape s, RowTileConv2d tiles, float* x, float* dy, float* dw, int dop)
+    /// <param name="beforeImages">Called with (first image, count) on the thread that sums those images, just before it
+    /// does (<see cref="BackwardTogether"/>: their grad input, while their output gradients come into its caches).</param>
+    private static void RowTileWeightGradient(in Conv2dShape s, RowTileConv2d tiles, float* x, float* dy, float* dw, int dop,
+        Action<int, int>? beforeImages = null)
     {
         int length = tiles.GradientLength, perCall = tiles.ImagesPerWeightGradient;
         var sum = ArrayPool<float>.Shared.Rent(length);
@@ -239,8 +242,12 @@ public static unsafe class Conv2d
                 SumOverImageChunks(s.Batch, dop, length, ps, (n0, n1, dst) =>
                 {
                     for (int n = n0; n < n1; n += perCall)
-                        tiles.WeightGradientImages((float*)px, (float*)pdy, dst, n, Math.Min(perCall, n1 - n), accumulate: n > n0,
+                    {
+                        int count = Math.Min(perCall, n1 - n);
+                        beforeImages?.Invoke(n, count);
+                        tiles.WeightGradientImages((float*)px, (float*)pdy, dst, n, count, accumulate: n > n0,
                             next: Math.Clamp(n1 - n - perCall, 0, perCall));
+                    }
                 });
                 tiles.ToWeights(ps, dw);
             }
@@ -298,32 +305,16 @@ public static unsafe class Conv2d
         using var gradInputTiles = inputTiles;
         using var gradInputPhases = phases;
         using var weightTiles = new RowTileConv2d(s, planes, null);
-        int length = weightTiles.GradientLength, perCall = weightTiles.ImagesPerWeightGradient;
-        var sum = ArrayPool<float>.Shared.Rent(length);
-        try
+        fixed (float* px = input, pdy = gradOutput, pdx = gradInput, pdw = gradWeight)
         {
-            fixed (float* px = input, pdy = gradOutput, pdx = gradInput, ps = sum, pdw = gradWeight)
+            nint dy = (nint)pdy, dx = (nint)pdx;
+            // One thread walks these images in order (threads: 1): it prefetches the next one's input.
+            RowTileWeightGradient(s, weightTiles, px, pdy, pdw, dop, (n, count) =>
             {
-                nint x = (nint)px, dy = (nint)pdy, dx = (nint)pdx;
-                SumOverImageChunks(s.Batch, dop, length, ps, (n0, n1, dst) =>
-                {
-                    for (int n = n0; n < n1; n += perCall)
-                    {
-                        int count = Math.Min(perCall, n1 - n);
-                        // One thread walks these images in order (threads: 1): it prefetches the next one's input.
-                        for (int i = n; i < n + count; i++)
-                            if (inputTiles is not null) inputTiles.ForwardImage((float*)dy, null, (float*)dx, i, accumulateInput, threads: 1);
-                            else phases!.GradInputImage((float*)dy, (float*)dx, i, accumulateInput, threads: 1);
-                        weightTiles.WeightGradientImages((float*)x, (float*)dy, dst, n, count, accumulate: n > n0,
-                            next: Math.Clamp(n1 - n - perCall, 0, perCall));
-                    }
-                });
-                weightTiles.ToWeights(ps, pdw);
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(sum);
+                for (int i = n; i < n + count; i++)
+                    if (inputTiles is not null) inputTiles.ForwardImage((float*)dy, null, (float*)dx, i, accumulateInput, threads: 1);
+                    else phases!.GradInputImage((float*)dy, (float*)dx, i, accumulateInput, threads: 1);
+            });
         }
         return true;
     }

@@ -47,42 +47,41 @@ public sealed unsafe partial class CpuKernels
         Conv2d.BackwardData(s, Span(dy, s.OutputLength), Span(w, s.WeightLength), Span(dx, s.InputLength), DegreeOfParallelism, accumulate);
     }
 
-    public void ConvBackwardWeights(in ConvDesc d, IBuffer x, IBuffer dy, IBuffer dw, IBuffer? dbias, bool accumulate) =>
-        WeightGradient(d, x, dy, dw, dbias, accumulate, null);
+    public void ConvBackwardWeights(in ConvDesc d, IBuffer x, IBuffer dy, IBuffer dw, IBuffer? dbias, bool accumulate)
+    {
+        var s = Shape(d);
+        var result = WeightResult(s, dw, accumulate);
+        Conv2d.BackwardWeights(s, Span(x, s.InputLength), Span(dy, s.OutputLength), result, default, DegreeOfParallelism);
+        FinishWeightGradient(d, dy, dw, dbias, result, accumulate);
+    }
 
     public void ConvBackward(in ConvDesc d, IBuffer x, IBuffer dy, IBuffer w, IBuffer dx, bool accumulateDx, IBuffer dw, IBuffer? dbias)
     {
-        if (!WeightGradient(d, x, dy, dw, dbias, accumulate: true, (w, dx, accumulateDx)))
+        // Grad input and weight gradient in one pass where the convolution runs that way (Conv2d.BackwardTogether).
+        var s = Shape(d);
+        var result = WeightResult(s, dw, accumulate: true);
+        if (Conv2d.BackwardTogether(s, Span(x, s.InputLength), Span(dy, s.OutputLength), Span(w, s.WeightLength),
+                Span(dx, s.InputLength), result, DegreeOfParallelism, accumulateDx))
+            FinishWeightGradient(d, dy, dw, dbias, result, accumulate: true);
+        else
         {
             ConvBackwardData(d, dy, w, dx, accumulateDx);
             ConvBackwardWeights(d, x, dy, dw, dbias, accumulate: true);
         }
     }
 
-    /// <summary>
-    /// dw (+)= the weight gradient and dbias (+)= the bias gradient; with <paramref name="input"/>, in one pass with the
-    /// grad input (<see cref="Conv2d.BackwardTogether"/>) where the convolution runs that way, returning false and
-    /// computing nothing where it does not.
-    /// </summary>
-    private bool WeightGradient(in ConvDesc d, IBuffer x, IBuffer dy, IBuffer dw, IBuffer? dbias, bool accumulate,
-        (IBuffer W, IBuffer Dx, bool Accumulate)? input)
+    /// <summary>Where a weight gradient is computed: dw itself, or scratch to add onto it when accumulating.</summary>
+    private Span<float> WeightResult(in Conv2dShape s, IBuffer dw, bool accumulate) =>
+        accumulate ? Scratch(KernelScratchSlot.ConvGradient, s.WeightLength) : Span(dw, s.WeightLength);
+
+    /// <summary>dw += the scratch result when accumulating; dbias (+)= the bias gradient.</summary>
+    private void FinishWeightGradient(in ConvDesc d, IBuffer dy, IBuffer dw, IBuffer? dbias, Span<float> result, bool accumulate)
     {
-        var s = Shape(d);
-        var weights = Span(dw, s.WeightLength);
-        var weightResult = accumulate ? Scratch(KernelScratchSlot.ConvGradient, s.WeightLength) : weights;
-        if (input is var (w, dx, accumulateDx))
-        {
-            if (!Conv2d.BackwardTogether(s, Span(x, s.InputLength), Span(dy, s.OutputLength), Span(w, s.WeightLength),
-                    Span(dx, s.InputLength), weightResult, DegreeOfParallelism, accumulateDx))
-                return false;
-        }
-        else Conv2d.BackwardWeights(s, Span(x, s.InputLength), Span(dy, s.OutputLength), weightResult, default, DegreeOfParallelism);
-        if (accumulate) AddInto(weights, weightResult);
+        if (accumulate) AddInto(Span(dw, result.Length), result);
         // The bias gradient as a reduction, summed in double: before batch normalization it is zero in exact
         // arithmetic, and float sums would leave noise the size of the terms (Conv2d sums in float).
         if (dbias is not null)
             Reduction.Run(new ReduceDesc([d.N, d.Cout, d.OutH * d.OutW], [1, d.Cout, 1], 1f), P(dy), Checked(dbias, d.Cout), accumulate, DegreeOfParallelism);
-        return true;
     }
 
     /// <summary>The first <paramref name="length"/> floats of the buffer (it must hold them).</summary>
