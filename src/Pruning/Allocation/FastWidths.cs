@@ -51,19 +51,39 @@ public static class FastWidths
     private static bool Judged(int w, int width, Dictionary<int, double> usable, int lookahead) =>
         lookahead <= 0 || w == width || usable.Keys.Any(v => v > w && v <= w + lookahead);
 
-    /// <param name="anyBelowFastest">also every plain width below the narrowest fast one: for a
-    /// target that fast widths cannot reach</param>
+    /// <param name="below">which plain widths below the narrowest fast one join the ladder, for a
+    /// target that fast widths cannot reach (<see cref="BelowFastest"/>)</param>
     public static WidthLadder Ladder(int width, IReadOnlyDictionary<int, double> costs, int roundTo = 1, double tolerance = DefaultTolerance,
-        bool anyBelowFastest = false, int lookahead = DefaultLookahead, double payoff = DefaultPayoff)
+        BelowFastest below = BelowFastest.None, int lookahead = DefaultLookahead, double payoff = DefaultPayoff)
     {
         var plain = WidthLadder.Multiples(width, roundTo);
-        var usable = Usable(width, costs, roundTo).ToList();
+        var usable = Usable(width, costs, roundTo).ToDictionary();
         if (usable.Count == 0) return plain;
         var fast = Envelope(width, costs, roundTo, tolerance, lookahead, payoff);
-        int floor = anyBelowFastest ? fast.DefaultIfEmpty(width).Min() : usable.Min(kv => kv.Key);
-        return new WidthLadder(width, fast.Concat(plain.Rungs.Where(w => w < floor)));
+        int narrowestMeasured = usable.Keys.Min();
+        if (below == BelowFastest.None) return new WidthLadder(width, fast.Concat(plain.Rungs.Where(w => w < narrowestMeasured)));
+        int fastest = fast.DefaultIfEmpty(width).Min();
+        var under = plain.Rungs.Where(w => w < fastest);
+        if (below == BelowFastest.Undominated)
+            under = under.Where(w => w < narrowestMeasured || (usable.TryGetValue(w, out double c) && usable.All(o => o.Key <= w || c < o.Value)));
+        return new WidthLadder(width, fast.Concat(under));
     }
 
     private static IEnumerable<KeyValuePair<int, double>> Usable(int width, IReadOnlyDictionary<int, double> costs, int roundTo) =>
         costs.Where(kv => kv.Key >= 1 && kv.Key <= width && (kv.Key % roundTo == 0 || kv.Key == width));
+}
+
+/// <summary>The plain widths below a group's narrowest fast width that its ladder may take, when
+/// the fast widths cannot reach the MAC target.</summary>
+public enum BelowFastest
+{
+    /// <summary>None that was measured (only those below the measured range, which are not known).</summary>
+    None,
+    /// <summary>Those measured cheaper than every wider width measured, and those below the measured
+    /// range: never a width that runs slower than a wider one (issue 7). A 32-channel group whose
+    /// 16 channels run in whole blocks may go to 8, but not to 15, which runs slower than 16.</summary>
+    Undominated,
+    /// <summary>Every plain width: the last resort, when even that cannot reach the target (a
+    /// cost that no narrower width lowers).</summary>
+    Any,
 }

@@ -71,6 +71,30 @@ public sealed class FastWidthAllocatorTests
         }
     }
 
+    /// <summary>resnet20 at 4x under costs shaped like ONNX Runtime's on AVX-512: every channel
+    /// saves a little below 16 (less than the tolerance, so 16-channel groups have no fast width
+    /// but 16), and a group wider than 16 runs 16 channels in one block, faster than 12-15. The
+    /// 16-channel groups must go below 16; no group may take a width that a wider one runs as
+    /// fast (the allocation once took 15 of a 32-channel group).</summary>
+    [Fact]
+    public void BelowFastWidthsNoGroupTakesAWidthSlowerThanAWiderOne()
+    {
+        static double Cost(int w) => w <= 16 ? (w == 16 ? 16 : 10 + 0.5 * w + (w > 12 ? 3 : 0)) : 16 * Math.Ceiling(w / 16.0);
+        var analysis = Analyse("resnet20.bn.onnx");
+        var fast = new FastWidthAllocator(new UniformAllocator(analysis), new ComputedCost(Cost));
+        var a = fast.Allocate(new AllocationOptions(4));
+
+        Assert.InRange(a.PredictedSpeedup, 4, 4 * 1.03);
+        Assert.NotEmpty(fast.BelowFast);
+        foreach (var g in analysis.PrunableGroups.Where(g => a.OffLadder != g.Id))
+        {
+            var measured = fast.Costs[g.Id];
+            int k = a.Kept[g.Id];
+            Assert.True(measured.ContainsKey(k), $"group {g.Id}: width {k} was not measured");
+            Assert.DoesNotContain(measured, m => m.Key > k && m.Value <= measured[k]);
+        }
+    }
+
     [Fact]
     public void RecordedCostsGiveTheSameAllocation()
     {

@@ -82,4 +82,42 @@ public sealed class FastWidthsTests
                 Assert.DoesNotContain(usable, o => o.Key > w && o.Value <= usable[w]);
         }
     }
+
+    [Fact]
+    public void BelowTheFastestOnlyWidthsFasterThanEveryWiderOneJoin()
+    {
+        // A 32-channel group as ONNX Runtime runs it on AVX-512 (resnet20's second stage): 16
+        // channels fill one block and run faster than 12-15, which leave it; 8-11 run faster still.
+        var costs = new Dictionary<int, double>
+        {
+            [8] = 0.545, [9] = 0.56, [10] = 0.577, [11] = 0.582, [12] = 0.61, [13] = 0.622, [14] = 0.636, [15] = 0.652,
+            [16] = 0.584, [20] = 1.0, [24] = 1.01, [28] = 1.0, [32] = 1,
+        };
+        Assert.Equal([.. Enumerable.Range(1, 7), 16, 32], FastWidths.Ladder(32, costs).Rungs);
+        Assert.Equal([.. Enumerable.Range(1, 11), 16, 32], FastWidths.Ladder(32, costs, below: BelowFastest.Undominated).Rungs);
+        Assert.Equal([.. Enumerable.Range(1, 15), 16, 32], FastWidths.Ladder(32, costs, below: BelowFastest.Any).Rungs);
+    }
+
+    [Fact]
+    public void RelaxedLaddersMatchTheirDefinition()
+    {
+        var rng = new Random(11);
+        for (int trial = 0; trial < 300; trial++)
+        {
+            int width = rng.Next(2, 80), q = rng.Next(1, 5);
+            var costs = Enumerable.Range(1, width).Where(_ => rng.NextDouble() < 0.6).ToDictionary(w => w, _ => 0.2 + rng.NextDouble());
+            var usable = costs.Where(kv => kv.Key % q == 0 || kv.Key == width).ToDictionary();
+            if (usable.Count == 0) continue;
+            var fast = FastWidths.Envelope(width, costs, q);
+            int fastest = fast.DefaultIfEmpty(width).Min(), narrowest = usable.Keys.Min();
+            var plainBelow = WidthLadder.Multiples(width, q).Rungs.Where(w => w < fastest).ToList();
+
+            Assert.Equal(new SortedSet<int>(fast.Concat(plainBelow).Append(width)), FastWidths.Ladder(width, costs, q, below: BelowFastest.Any).Rungs);
+            var undominated = plainBelow.Where(w => w < narrowest || (usable.TryGetValue(w, out double c) && usable.Where(o => o.Key > w).All(o => c < o.Value)));
+            var ladder = FastWidths.Ladder(width, costs, q, below: BelowFastest.Undominated);
+            Assert.Equal(new SortedSet<int>(fast.Concat(undominated).Append(width)), ladder.Rungs);
+            foreach (int w in ladder.Rungs.Where(w => w >= narrowest && w < width))
+                Assert.DoesNotContain(usable, o => o.Key > w && o.Value <= usable[w]);
+        }
+    }
 }
