@@ -89,7 +89,7 @@ public sealed class FastWidthAllocator(UniformAllocator allocator, IWidthCost co
             Ladders = groups.ToDictionary(g => g.Id, g => FastWidths.Ladder(g.Width, _costs[g.Id], o.RoundTo, tolerance, below, payoff: p));
             try
             {
-                var allocation = allocator.Allocate(o, Ladders);
+                var allocation = WithoutSlowFiller(allocator.Allocate(o, Ladders), o);
                 if (below != BelowFastest.None) BelowFast = groups.Where(g => allocation.Kept[g.Id] < FastOf(g.Id).DefaultIfEmpty(0).Min()).Select(g => g.Id).ToList();
                 return allocation;
             }
@@ -98,6 +98,27 @@ public sealed class FastWidthAllocator(UniformAllocator allocator, IWidthCost co
             }
         }
         throw new InvalidOperationException("unreachable");
+    }
+
+    /// <summary>The allocation's filler (a width between rungs that lands the MACs within 3% of the
+    /// target) replaced by the next rung above it when that rung was measured to run at least as
+    /// fast as the filler and every measured width between them, as long as the MAC speedup stays
+    /// within 3% of the target (it may then fall short of it by that much: issue 5 asks the achieved
+    /// speedup within 3% of S, issue 7 never a width slower than a wider one). vgg11s at 4x filled
+    /// a 128-channel group with 88 channels, slower than 96.</summary>
+    private WidthAllocation WithoutSlowFiller(WidthAllocation a, AllocationOptions o)
+    {
+        if (a.OffLadder is not int g || o.Ratio is not null || !_costs.TryGetValue(g, out var costs)) return a;
+        int filler = a.Kept[g];
+        if (Ladders[g].Above(filler) is not int rung || !costs.TryGetValue(rung, out double rungCost)) return a;
+        var between = costs.Where(kv => kv.Key >= filler && kv.Key < rung).Select(kv => kv.Value).ToList();
+        if (between.Count == 0 || rungCost > between.Min()) return a;
+        var kept = a.Kept.ToDictionary();
+        kept[g] = rung;
+        double macs = allocator.MacsFor(kept);
+        return allocator.OriginalMacs / macs >= o.Speedup * (1 - UniformAllocator.Overshoot)
+            ? new WidthAllocation(kept, a.Ratio, macs, a.OriginalMacs)
+            : a;
     }
 
     private int Width(int group) => allocator.Groups.First(g => g.Id == group).Width;

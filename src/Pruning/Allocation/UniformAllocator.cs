@@ -94,7 +94,7 @@ public sealed class UniformAllocator
     /// Returns that group, or null when the widths were close enough.</summary>
     private int? Fill(Dictionary<int, int> kept, double target, AllocationOptions o)
     {
-        if (MacsFor(kept) * (1 + Overshoot) >= target * (1 - CloseEnough)) return null;
+        if (MacsFor(kept) * (1 + Overshoot) >= target) return null;
         (int Group, int Width, double Macs)? best = null;
         foreach (int grain in new[] { 16, 8, 4, 2, 1 }.Select(g => g % o.RoundTo == 0 ? g : g * o.RoundTo).Distinct())
         {

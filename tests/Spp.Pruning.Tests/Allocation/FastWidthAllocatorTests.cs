@@ -50,7 +50,8 @@ public sealed class FastWidthAllocatorTests
         var fast = new FastWidthAllocator(new UniformAllocator(analysis), cost);
         var a = fast.Allocate(new AllocationOptions(speedup));
 
-        Assert.InRange(a.PredictedSpeedup, speedup, speedup * 1.03);
+        // Within 3% of the target; below it only where a filler gave way to a faster rung above it.
+        Assert.InRange(a.PredictedSpeedup, speedup * 0.97, speedup * 1.03);
         // resnet20's 16-channel groups cost as much at any narrower width under this cost: 4x
         // fewer MACs cannot be had in fast widths, and those groups go below them.
         Assert.Equal(file == "resnet20.bn.onnx" && speedup == 4, fast.BelowFast.Count > 0);
@@ -93,6 +94,44 @@ public sealed class FastWidthAllocatorTests
             Assert.True(measured.ContainsKey(k), $"group {g.Id}: width {k} was not measured");
             Assert.DoesNotContain(measured, m => m.Key > k && m.Value <= measured[k]);
         }
+    }
+
+    /// <summary>vgg11s at 4x under blocked costs: the MACs land within 3% only with one group
+    /// between its rungs (88 of 128 channels), which runs no faster than the rung above (96); the
+    /// rung is taken, 0.8% short of the target. Over a range of targets on all three models, a
+    /// filler stays only where the rung above runs slower or would leave the 3%.</summary>
+    [Fact]
+    public void AFillerNoFasterThanTheRungAboveGivesWayWithinThreePercent()
+    {
+        var vgg = new FastWidthAllocator(new UniformAllocator(Analyse("vgg11s.bn.onnx")), new ComputedCost(FastWidthsTests.Blocked));
+        var a = vgg.Allocate(new AllocationOptions(4));
+        Assert.Null(a.OffLadder);
+        Assert.InRange(a.PredictedSpeedup, 4 * 0.97, 4);
+        Assert.All(a.Kept, kv => Assert.Contains(kv.Value, vgg.Ladders[kv.Key].Rungs));
+
+        int fillers = 0, replaced = 0;
+        foreach (string file in new[] { "resnet20.bn.onnx", "vgg11s.bn.onnx", "mbv2s.bn.onnx" })
+        {
+            var uniform = new UniformAllocator(Analyse(file));
+            var fast = new FastWidthAllocator(uniform, new ComputedCost(w => FastWidthsTests.Blocked(w) * (1 + 0.003 * (w % 5))));
+            for (double s = 1.5; s <= 4.5; s += 0.125)
+            {
+                var r = fast.Allocate(new AllocationOptions(s));
+                Assert.InRange(r.PredictedSpeedup, s * 0.97, s * 1.03);
+                if (r.PredictedSpeedup < s) replaced++;
+                if (r.OffLadder is not int g) continue;
+                fillers++;
+                int filler = r.Kept[g];
+                var costs = fast.Costs[g];
+                if (fast.Ladders[g].Above(filler) is not int rung || !costs.TryGetValue(rung, out double rungCost)) continue;
+                var between = costs.Where(kv => kv.Key >= filler && kv.Key < rung).Select(kv => kv.Value).ToList();
+                var up = r.Kept.ToDictionary();
+                up[g] = rung;
+                Assert.True(between.Count == 0 || rungCost > between.Min() || uniform.OriginalMacs / uniform.MacsFor(up) < s * 0.97,
+                    $"{file} {s}x: filler {filler} of group {g} kept though rung {rung} runs as fast within 3%");
+            }
+        }
+        Assert.True(replaced > 0 && fillers > 0, $"replaced {replaced}, fillers kept {fillers}: the range exercises neither side");
     }
 
     [Fact]
