@@ -230,6 +230,85 @@ public class Conv2dTests
             new float[dilated.InputLength], new float[dilated.WeightLength], 2, false));
     }
 
+    /// <summary>
+    /// The one-pass backward at 1, 2 and 3 threads and at batches that split unevenly over them (17, 40): the bits of
+    /// the two calls apart at the same thread count, wherever it runs, and it runs at every thread count (on AVX-512).
+    /// </summary>
+    [Fact]
+    public void GradInputAndWeightTogetherEqualThemApartAtEveryThreadCount()
+    {
+        var ran = new HashSet<int>();
+        string[] names = ["row tiles: 16 channels (one lane vector), 28-wide rows", "row tiles: 32 -> 32 on 14x14 (grad input a row-tile forward convolution too)",
+            "row tiles: 16 -> 32 at stride 2, 14 -> 7 (grad input by phases)"];
+        foreach (string name in names)
+            foreach (int batch in new[] { 17, 40 })
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    var s = CaseShapes[name] with { Batch = batch };
+                    var x = TestData.Random(31, (int)s.InputLength);
+                    var w = TestData.Random(32, (int)s.WeightLength);
+                    var dy = TestData.Random(33, (int)s.OutputLength);
+                    var dxApart = new float[s.InputLength];
+                    var dwApart = new float[s.WeightLength];
+                    Conv2d.BackwardData(s, dy, w, dxApart, threads);
+                    Conv2d.BackwardWeights(s, x, dy, dwApart, default, threads);
+                    var dx = Enumerable.Repeat(float.NaN, (int)s.InputLength).ToArray();
+                    var dw = Enumerable.Repeat(float.NaN, (int)s.WeightLength).ToArray();
+                    if (!Conv2d.BackwardTogether(s, x, dy, w, dx, dw, threads, false)) continue;
+                    ran.Add(threads);
+                    Assert.True(dxApart.AsSpan().SequenceEqual(dx), $"{name}, batch {batch}, {threads} threads: grad input differs");
+                    Assert.True(dwApart.AsSpan().SequenceEqual(dw), $"{name}, batch {batch}, {threads} threads: grad weight differs");
+                }
+        Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? [1, 2, 3] : [], ran.Order());
+    }
+
+    /// <summary>
+    /// Row tiles that read the input (forward) and the output gradient (stride-1 grad input) in place never read outside
+    /// an image: with the tensors placed between runs of NaN, forward, grad input and grad weight give the bits they
+    /// give on tensors of their own, and the naive convolution's values.
+    /// </summary>
+    [Fact]
+    public void InPlaceReadsStayInsideTheTensors()
+    {
+        const int guard = 4096;
+        var shapes = CaseShapes.Where(c => c.Key.StartsWith("row tiles") && RowTileConv2d.ReadsInPlace(c.Value)).ToList();
+        Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, shapes.Count >= 3);
+        foreach (var (name, s) in shapes)
+        {
+            var x = TestData.Random(41, (int)s.InputLength);
+            var w = TestData.Random(42, (int)s.WeightLength);
+            var dy = TestData.Random(43, (int)s.OutputLength);
+            float[] Guarded(float[] t)
+            {
+                var g = Enumerable.Repeat(float.NaN, t.Length + 2 * guard).ToArray();
+                t.CopyTo(g, guard);
+                return g;
+            }
+            var (gx, gdy) = (Guarded(x), Guarded(dy));
+            var y = new float[s.OutputLength];
+            var gy = new float[s.OutputLength];
+            Conv2d.Forward(s, x, w, default, y, 2);
+            Conv2d.Forward(s, gx.AsSpan(guard, x.Length), w, default, gy, 2);
+            Assert.True(y.AsSpan().SequenceEqual(gy), $"{name}: forward differs between the guarded input and its own");
+            var naive = Naive(s, x, w, new float[s.OutChannels], dy);
+            TestData.AssertClose(naive.Y, y, 1e-5, $"{name}: forward");
+
+            var dx = new float[s.InputLength];
+            var gdx = new float[s.InputLength];
+            Conv2d.BackwardData(s, dy, w, dx, 2);
+            Conv2d.BackwardData(s, gdy.AsSpan(guard, dy.Length), w, gdx, 2);
+            Assert.True(dx.AsSpan().SequenceEqual(gdx), $"{name}: grad input differs between the guarded output gradient and its own");
+            TestData.AssertClose(naive.DX, dx, 1e-5, $"{name}: grad input");
+
+            var dw = new float[s.WeightLength];
+            var gdw = new float[s.WeightLength];
+            Conv2d.BackwardWeights(s, x, dy, dw, default, 2);
+            Conv2d.BackwardWeights(s, gx.AsSpan(guard, x.Length), gdy.AsSpan(guard, dy.Length), gdw, default, 2);
+            Assert.True(dw.AsSpan().SequenceEqual(gdw), $"{name}: grad weight differs between guarded tensors and their own");
+            TestData.AssertClose(naive.DW, dw, 1e-5, $"{name}: grad weight");
+        }
+    }
+
     /// <summary>The phase cases above do run grad input as phases (on AVX-512), and narrower inputs do not.</summary>
     [Fact]
     public void PhaseCasesRunPhases()
