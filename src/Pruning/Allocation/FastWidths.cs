@@ -2,9 +2,10 @@ namespace Spp.Pruning.Allocation;
 
 /// <summary>
 /// Which widths of a group are worth having, from measured costs: the lower envelope of cost over
-/// width, kept only where it pays. A width is kept only when it is measurably cheaper than every
-/// wider width measured (by more than <c>tolerance</c>, a share of that wider cost, so that timing
-/// noise does not make a width look fast), and cheaper in proportion to the channels it gives up:
+/// width, kept only where it pays. A width is kept only when it is cheaper than every wider width
+/// measured, and measurably cheaper than those at least <see cref="NearChannels"/> wider (by more
+/// than <c>tolerance</c>, a share of that wider cost, so that timing noise does not make a width
+/// look fast), and cheaper in proportion to the channels it gives up:
 /// at least <c>payoff</c> times the share of width removed (20 of 32 channels that run 2% faster
 /// than 32 cost 37% of the MACs there for nothing; the MAC budget is better spent on widths that
 /// buy time). Otherwise a wider width runs about as fast and keeps more channels. A width is judged only when the widths just above it were measured too (<c>lookahead</c>
@@ -23,6 +24,15 @@ public static class FastWidths
     /// <summary>Widths above a width that must have been measured to judge it: one block of the
     /// widest blocked layouts seen (16 channels for AVX-512 convolutions).</summary>
     public const int DefaultLookahead = 16;
+    /// <summary>Wider widths closer than this are compared without the tolerance and the payoff: the
+    /// width need only run faster. Where a convolution's cost falls smoothly with its channels (below
+    /// one 16-channel block, ONNX Runtime runs NCHW kernels: about 2-4% per channel), no width runs 5%
+    /// faster than the next one up, so under the tolerance alone a few widths passed by noise and the
+    /// ladder left gaps (resnet20's 16-channel stream at batch 64: 4 and 16 only, so 4x took it to 4
+    /// channels); three or four channels up the tolerance and the payoff apply as before. Above 32
+    /// channels widths are measured every 4 or more (<see cref="FastWidthAllocator.GridStep"/>), so
+    /// this only concerns the narrow ones.</summary>
+    public const int NearChannels = 4;
 
     /// <summary>The measured widths on the envelope, ascending.</summary>
     public static IReadOnlyList<int> Envelope(int width, IReadOnlyDictionary<int, double> costs, int roundTo = 1,
@@ -35,7 +45,8 @@ public static class FastWidths
         var wider = new List<(int Width, double Cost)>();
         foreach (var (w, cost) in usable.OrderByDescending(kv => kv.Key))
         {
-            if (Judged(w, width, usable, lookahead) && wider.All(o => Pays(w, cost, o.Width, o.Cost, tolerance, payoff))) fast.Add(w);
+            if (Judged(w, width, usable, lookahead)
+                && wider.All(o => o.Width - w < NearChannels ? cost < o.Cost : Pays(w, cost, o.Width, o.Cost, tolerance, payoff))) fast.Add(w);
             wider.Add((w, cost));
         }
         fast.Reverse();
