@@ -49,7 +49,12 @@ public static class PruneJob
             report = report with { Latency = latency, LatencyCheck = check };
             if (check.Met || !planning.LatencyTarget || round == MaxRounds) break;
             AnsiConsole.MarkupLine($"latency target: the written model measured {check.Measured:0.00}x at batch {o.Batch}, short of {o.Speedup:0.##}x; pruning further");
-            allocation = planning.Tighten(check.Measured);
+            if (planning.Tighten(check.Measured, out string? why) is not { } tighter)
+            {
+                AnsiConsole.MarkupLine($"latency target: no further pruning: {Markup.Escape(why ?? "")}; keeping this model");
+                break;
+            }
+            allocation = tighter;
         }
         ModelFiles.Save(pruned, o.Output);
 

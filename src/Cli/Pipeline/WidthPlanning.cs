@@ -60,12 +60,28 @@ public sealed class WidthPlanning
     });
 
     /// <summary>After the written model measured <paramref name="measured"/>, short of the latency
-    /// target: widths for more pruning than the last pick.</summary>
-    public WidthAllocation Tighten(double measured) => Run("more pruning for the latency target", () =>
+    /// target: widths for more pruning than the last pick, or null with <paramref name="why"/> when
+    /// no more pruning allowed measured fast enough. Not a usage error then: the first search found
+    /// a model that measured fast enough once, and the job keeps the model it has.</summary>
+    public WidthAllocation? Tighten(double measured, out string? why)
     {
-        Chosen = _search!.Find(_o.Speedup, above: Chosen!.MacTarget, measuredAbove: measured);
-        return Chosen.Allocation;
-    });
+        string? reason = null;
+        var tighter = Run<WidthAllocation?>("more pruning for the latency target", () =>
+        {
+            try
+            {
+                Chosen = _search!.Find(_o.Speedup, above: Chosen!.MacTarget, measuredAbove: measured);
+                return Chosen.Allocation;
+            }
+            catch (UnreachableSpeedupException e)
+            {
+                reason = e.Message;
+                return null;
+            }
+        });
+        why = reason;
+        return tighter;
+    }
 
     private WidthAllocation Allocate(double macSpeedup)
     {
@@ -79,7 +95,7 @@ public sealed class WidthPlanning
         return _probe!.Speedup(a);
     }
 
-    private WidthAllocation Run(string what, Func<WidthAllocation> body)
+    private T Run<T>(string what, Func<T> body)
     {
         try
         {

@@ -37,6 +37,7 @@ public sealed class LatencyTargetSearch(Func<double, WidthAllocation> allocate, 
         if (!(target > 1)) throw new ArgumentOutOfRangeException(nameof(target), "a latency target must be above 1");
         double lo = above;
         Step? hi = null;
+        int first = _steps.Count;
         double m = above <= 1 ? Math.Min(target, _max) : Raise(above, measuredAbove, target);
         for (int i = 0; i < MaxSteps; i++)
         {
@@ -57,7 +58,9 @@ public sealed class LatencyTargetSearch(Func<double, WidthAllocation> allocate, 
             }
         }
         if (hi is not null) return hi;
-        var best = _steps.MaxBy(s => s.Measured)!;
+        // This call's candidates only: a search sent on after the written model measured short has
+        // an earlier pick among its steps that measured fast once and then did not.
+        var best = _steps.Skip(first).MaxBy(s => s.Measured)!;
         throw new UnreachableSpeedupException(
             $"latency speedup {target:0.###}x is not reachable: the fastest model measured ran {best.Measured:0.##}x faster (with {best.Allocation.PredictedSpeedup:0.##}x fewer MACs; the most pruning allowed is {_max:0.##}x)",
             best.Measured);

@@ -59,4 +59,19 @@ public sealed class LatencyTargetSearchTests
         Assert.True(second.MacTarget > first.MacTarget);
         Assert.True(second.Measured >= 2);
     }
+
+    [Fact]
+    public void ASearchSentOnNamesOnlyItsOwnCandidates()
+    {
+        // The first pick measured fast enough once; sent on after the written model measured short,
+        // nothing more measures above 1.5x: the message names 1.5x, not the first pick's figure.
+        bool later = false;
+        var search = new LatencyTargetSearch(AtMacs, a => later ? 1.5 : Sluggish(a), maxMacSpeedup: 20);
+        var first = search.Find(2);
+        Assert.True(first.Measured >= 2);
+        later = true;
+        var e = Assert.Throws<UnreachableSpeedupException>(() => search.Find(2, above: first.MacTarget, measuredAbove: 1.9));
+        Assert.Equal(1.5, e.ReachableSpeedup, 9);
+        Assert.Contains("ran 1.5x faster", e.Message);
+    }
 }
