@@ -18,6 +18,7 @@ public static class OrtProfileBench
         if (models.Count == 0) { Console.Error.WriteLine("usage: ort-profile MODEL... [--batch B] [--runs N] [--threads T]"); return 2; }
         int Arg(string name, int dflt) => args.SkipWhile(a => a != name).Skip(1).Select(int.Parse).FirstOrDefault(dflt);
         int batch = Arg("--batch", 1), runs = Arg("--runs", 200), threads = Arg("--threads", 0);
+        if (batch < 1 || runs < 2) { Console.Error.WriteLine("--batch must be at least 1 and --runs at least 2"); return 2; }
         foreach (var path in models) Profile(path, batch, runs, threads);
         return 0;
     }
@@ -25,11 +26,14 @@ public static class OrtProfileBench
     private static void Profile(string path, int batch, int runs, int threads)
     {
         string prefix = Path.Combine(Path.GetTempPath(), $"ortprof-{Environment.ProcessId}-{Path.GetFileNameWithoutExtension(path)}");
-        using var options = new SessionOptions { EnableProfiling = true, ProfileOutputPathPrefix = prefix, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        // The prefix first: setting EnableProfiling hands ONNX Runtime the prefix set at that moment.
+        using var options = new SessionOptions { ProfileOutputPathPrefix = prefix, LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        options.EnableProfiling = true;
         if (threads > 0) options.IntraOpNumThreads = threads;
         using var session = new InferenceSession(path, options);
         var inputMeta = session.InputMetadata.First();
         var dims = inputMeta.Value.Dimensions.Select((d, i) => i == 0 ? batch : (long)d).ToArray();
+        if (dims.Any(d => d < 1)) throw new ArgumentException($"{path}: input '{inputMeta.Key}' has a symbolic size besides the batch: [{string.Join(", ", dims)}]");
         var data = new float[dims.Aggregate(1L, (a, b) => a * b)];
         var rng = new Random(0);
         for (int i = 0; i < data.Length; i++) data[i] = (float)rng.NextDouble();
@@ -43,8 +47,9 @@ public static class OrtProfileBench
         string file = session.EndProfiling();
         var byOp = new Dictionary<string, (double Us, HashSet<string> Nodes)>();
         var runTimes = new List<double>();
-        using (var doc = JsonDocument.Parse(File.ReadAllText(file)))
+        try
         {
+            using var doc = JsonDocument.Parse(File.ReadAllText(file));
             foreach (var e in doc.RootElement.EnumerateArray())
             {
                 string cat = e.GetProperty("cat").GetString()!, name = e.GetProperty("name").GetString()!;
@@ -57,7 +62,10 @@ public static class OrtProfileBench
                 byOp[op] = (entry.Us + dur, entry.Nodes);
             }
         }
-        File.Delete(file);
+        finally
+        {
+            File.Delete(file);
+        }
         // The first runs warm caches and allocate; the later half is the steady state.
         int n = runTimes.Count;
         var steady = runTimes.Skip(n / 2).Order().ToList();
