@@ -29,7 +29,7 @@ public static class FastWidths
     /// one 16-channel block, ONNX Runtime runs NCHW kernels: about 2-4% per channel), no width runs 5%
     /// faster than the next one up, so under the tolerance alone a few widths passed by noise and the
     /// ladder left gaps (resnet20's 16-channel stream at batch 64: 4 and 16 only, so 4x took it to 4
-    /// channels); three or four channels up the tolerance and the payoff apply as before. Above 32
+    /// channels); from four channels up the tolerance and the payoff apply as before. Above 32
     /// channels widths are measured every 4 or more (<see cref="FastWidthAllocator.GridStep"/>), so
     /// this only concerns the narrow ones.</summary>
     public const int NearChannels = 4;

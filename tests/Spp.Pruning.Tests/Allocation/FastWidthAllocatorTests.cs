@@ -6,7 +6,8 @@ using Spp.TestModels;
 namespace Spp.Pruning.Tests.Allocation;
 
 /// <summary>The allocation in fast widths, with a computed cost in place of ONNX Runtime: widths
-/// come only from the measured envelope, the MAC target holds as tightly as without it, and a
+/// come only from the measured envelope, the MAC target holds within 3% (short of it only where a
+/// filler gave way to a faster rung), and a
 /// replay of recorded costs (what the latency cache does) gives the same allocation.</summary>
 public sealed class FastWidthAllocatorTests
 {
@@ -50,8 +51,9 @@ public sealed class FastWidthAllocatorTests
         var fast = new FastWidthAllocator(new UniformAllocator(analysis), cost);
         var a = fast.Allocate(new AllocationOptions(speedup));
 
-        // Within 3% of the target; below it only where a filler gave way to a faster rung above it.
-        Assert.InRange(a.PredictedSpeedup, speedup * 0.97, speedup * 1.03);
+        // Within 3% of the target; below it only where a filler gave way to a faster rung above it
+        // (under these costs vgg11s at 4x: 88 of 128 channels cost as much as 96).
+        Assert.InRange(a.PredictedSpeedup, file == "vgg11s.bn.onnx" && speedup == 4 ? speedup * 0.97 : speedup, speedup * 1.03);
         // resnet20's 16-channel groups cost as much at any narrower width under this cost: 4x
         // fewer MACs cannot be had in fast widths, and those groups go below them.
         Assert.Equal(file == "resnet20.bn.onnx" && speedup == 4, fast.BelowFast.Count > 0);
@@ -96,6 +98,40 @@ public sealed class FastWidthAllocatorTests
         }
     }
 
+    /// <summary>Costs that depend on the group (through its width).</summary>
+    private sealed class GroupCost(Func<int, int, double> cost) : IWidthCost
+    {
+        public IReadOnlyDictionary<int, double> Costs(ChannelGroup group, IReadOnlyCollection<int> widths, int pass = 0) =>
+            widths.ToDictionary(w => w, w => cost(group.Width, w) / cost(group.Width, group.Width));
+    }
+
+    /// <summary>resnet20 at 4x where the 16-channel groups run every narrower width slower than 16
+    /// (they must still go below it: any width, there is nothing faster) while the wider groups
+    /// run 16 channels in one block, faster than 13-15, and 12 and below a little faster still. Only the stuck groups take
+    /// any width; the others keep widths no wider width runs as fast (all groups at once once gave
+    /// the 32-channel groups 14 and 15).</summary>
+    [Theory]
+    [InlineData(4)]
+    [InlineData(4.5)]
+    public void OnlyGroupsWithNothingFasterTakeAnyWidth(double speedup)
+    {
+        static double Cost(int width, int w) =>
+            width == 16 ? (w == 16 ? 16 : 17 + 0.1 * w)
+            : w < 16 ? 16 - 0.1 * (16 - w) + (w > 12 ? 3 : 0) : 16 * Math.Ceiling(w / 16.0);
+        var analysis = Analyse("resnet20.bn.onnx");
+        var fast = new FastWidthAllocator(new UniformAllocator(analysis), new GroupCost(Cost));
+        var a = fast.Allocate(new AllocationOptions(speedup));
+        Assert.InRange(a.PredictedSpeedup, speedup * 0.97, speedup * 1.03);
+        Assert.Contains(analysis.PrunableGroups, g => g.Width == 16 && a.Kept[g.Id] < 16);
+        foreach (var g in analysis.PrunableGroups.Where(g => g.Width > 16 && a.OffLadder != g.Id))
+        {
+            var measured = fast.Costs[g.Id];
+            int k = a.Kept[g.Id];
+            Assert.False(measured.Any(m => m.Key > k && m.Value <= measured[k]),
+                $"group {g.Id} ({g.Width}) kept {k}, which a wider width runs as fast: {string.Join(", ", a.Kept.OrderBy(kv => kv.Key).Select(kv => kv.Value))}");
+        }
+    }
+
     /// <summary>vgg11s at 4x under blocked costs: the MACs land within 3% only with one group
     /// between its rungs (88 of 128 channels), which runs no faster than the rung above (96); the
     /// rung is taken, 0.8% short of the target. Over a range of targets on all three models, a
@@ -108,6 +144,15 @@ public sealed class FastWidthAllocatorTests
         Assert.Null(a.OffLadder);
         Assert.InRange(a.PredictedSpeedup, 4 * 0.97, 4);
         Assert.All(a.Kept, kv => Assert.Contains(kv.Value, vgg.Ladders[kv.Key].Rungs));
+
+        // The same with 88 channels measured a little faster than 96 (not by the 5% a rung needs):
+        // the filler stays, and the target holds.
+        var cheaper88 = new FastWidthAllocator(new UniformAllocator(Analyse("vgg11s.bn.onnx")),
+            new ComputedCost(w => w == 88 ? 5.9 : FastWidthsTests.Blocked(w)));
+        var kept = cheaper88.Allocate(new AllocationOptions(4));
+        Assert.NotNull(kept.OffLadder);
+        Assert.Equal(88, kept.Kept[kept.OffLadder!.Value]);
+        Assert.InRange(kept.PredictedSpeedup, 4, 4 * 1.03);
 
         int fillers = 0, replaced = 0;
         foreach (string file in new[] { "resnet20.bn.onnx", "vgg11s.bn.onnx", "mbv2s.bn.onnx" })
