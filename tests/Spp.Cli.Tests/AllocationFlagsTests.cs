@@ -31,6 +31,23 @@ public class AllocationFlagsTests
         Assert.InRange(rep.MacSpeedup, 2.0, 2.06);
     }
 
+    /// <summary>Widths that cannot land within 3% of the MAC target (multiples of 8 on vgg11s at 5.5x
+    /// give 5.67x) are written with one line saying so; widths that can (no rounding) say nothing.</summary>
+    [Theory]
+    [InlineData("8", true)]
+    [InlineData("1", false)]
+    public void WidthsOffTheTargetByMoreThanThreePercentSaySo(string roundTo, bool off)
+    {
+        using var tmp = RepoPaths.Temp();
+        var r = Sppc.Run(RepoPaths.Model("vgg11s.bn.onnx"), "--speedup", "5.5", "--round-to", roundTo, "--min-keep", "0.1", "--snap", "none",
+            "-o", tmp.File("c.onnx"), "--report", tmp.File("c.json"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var rep = PruneReport.FromJson(File.ReadAllText(tmp.File("c.json")));
+        Assert.Equal(off, Math.Abs(rep.MacSpeedup / 5.5 - 1) > 0.03);
+        Assert.Equal(off, r.Stdout.Contains("note: the widths give", StringComparison.Ordinal));
+        if (off) Assert.Matches(@"multiples\s+of\s+8", r.Stdout);
+    }
+
     [Theory]
     [InlineData("""{"groups": [{"layer": "nope", "keep": 3}]}""", "nope")]
     [InlineData("""{"groups": [{"group": 1, "keep": 99}]}""", "99")]

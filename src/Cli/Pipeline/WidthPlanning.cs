@@ -50,14 +50,31 @@ public sealed class WidthPlanning
     public bool LatencyTarget => _choice.LatencyTarget;
 
     /// <summary>The widths for the job's target; a target that cannot be reached is a usage error.</summary>
-    public WidthAllocation Plan() => Run("choosing widths", () =>
+    public WidthAllocation Plan()
     {
-        if (!_choice.LatencyTarget) return Allocate(_o.Speedup);
-        double most = _allocator.Allocate(_o.Allocation with { Ratio = 1 - 1e-9 }).PredictedSpeedup;
-        _search = new LatencyTargetSearch(Allocate, Measure, most);
-        Chosen = _search.Find(_o.Speedup);
-        return Chosen.Allocation;
-    });
+        var allocation = Run("choosing widths", () =>
+        {
+            if (!_choice.LatencyTarget) return Allocate(_o.Speedup);
+            double most = _allocator.Allocate(_o.Allocation with { Ratio = 1 - 1e-9 }).PredictedSpeedup;
+            _search = new LatencyTargetSearch(Allocate, Measure, most);
+            Chosen = _search.Find(_o.Speedup);
+            return Chosen.Allocation;
+        });
+        NoteIfOffTarget(allocation);
+        return allocation;
+    }
+
+    /// <summary>One line when a MAC target's widths land more than 3% from it: the allocation's
+    /// promise, which coarse widths (--round-to, pinned groups, minimum widths) can leave no way to keep.</summary>
+    private void NoteIfOffTarget(WidthAllocation a)
+    {
+        if (_choice.LatencyTarget || _o.Ratio is not null || _o.Speedup <= 1) return;
+        double off = a.PredictedSpeedup / _o.Speedup - 1;
+        if (Math.Abs(off) <= UniformAllocator.Overshoot + 1e-9) return;
+        string coarse = _o.RoundTo > 1 ? $"at multiples of {_o.RoundTo} " : "";
+        AnsiConsole.MarkupLine($"[yellow]note:[/] the widths give {a.PredictedSpeedup:0.##}x fewer MACs, {Math.Abs(off) * 100:0.0}% {(off > 0 ? "above" : "below")} " +
+            $"the {_o.Speedup:0.###}x asked: no widths {coarse}land closer (--round-to, --groups and --min-keep limit them)");
+    }
 
     /// <summary>After the written model measured <paramref name="measured"/>, short of the latency
     /// target: widths for more pruning than the last pick, or null with <paramref name="why"/> when
