@@ -52,14 +52,22 @@ public sealed class WidthPlanning
     /// <summary>The widths for the job's target; a target that cannot be reached is a usage error.</summary>
     public WidthAllocation Plan()
     {
-        var allocation = Run("choosing widths", () =>
+        WidthAllocation allocation;
+        try
         {
-            if (!_choice.LatencyTarget) return Allocate(_o.Speedup);
-            double most = _allocator.Allocate(_o.Allocation with { Ratio = 1 - 1e-9 }).PredictedSpeedup;
-            _search = new LatencyTargetSearch(Allocate, Measure, most);
-            Chosen = _search.Find(_o.Speedup);
-            return Chosen.Allocation;
-        });
+            allocation = Run("choosing widths", () =>
+            {
+                if (!_choice.LatencyTarget) return Allocate(_o.Speedup);
+                double most = _allocator.Allocate(_o.Allocation with { Ratio = 1 - 1e-9 }).PredictedSpeedup;
+                _search = new LatencyTargetSearch(Allocate, Measure, most);
+                Chosen = _search.Find(_o.Speedup);
+                return Chosen.Allocation;
+            });
+        }
+        catch (UnreachableSpeedupException e)
+        {
+            throw JobStart.Unreachable(_o, e);
+        }
         NoteIfOffTarget(allocation);
         return allocation;
     }
@@ -82,22 +90,20 @@ public sealed class WidthPlanning
     /// a model that measured fast enough once, and the job keeps the model it has.</summary>
     public WidthAllocation? Tighten(double measured, out string? why)
     {
-        string? reason = null;
-        var tighter = Run<WidthAllocation?>("more pruning for the latency target", () =>
+        why = null;
+        try
         {
-            try
+            return Run("more pruning for the latency target", () =>
             {
                 Chosen = _search!.Find(_o.Speedup, above: Chosen!.MacTarget, measuredAbove: measured);
                 return Chosen.Allocation;
-            }
-            catch (UnreachableSpeedupException e)
-            {
-                reason = e.Message;
-                return null;
-            }
-        });
-        why = reason;
-        return tighter;
+            });
+        }
+        catch (UnreachableSpeedupException e)
+        {
+            why = e.Message;
+            return null;
+        }
     }
 
     private WidthAllocation Allocate(double macSpeedup)
@@ -112,7 +118,7 @@ public sealed class WidthPlanning
         return _probe!.Speedup(a);
     }
 
-    private T Run<T>(string what, Func<T> body)
+    private WidthAllocation Run(string what, Func<WidthAllocation> body)
     {
         try
         {
@@ -121,10 +127,6 @@ public sealed class WidthPlanning
                 _status = status;
                 return body();
             });
-        }
-        catch (UnreachableSpeedupException e)
-        {
-            throw JobStart.Unreachable(_o, e);
         }
         catch (ArgumentException e)
         {

@@ -138,8 +138,8 @@ public sealed class UniformAllocator
     /// passing it, until no pair gets closer; each trade is followed by another give-back. Trades
     /// fine-tune, they must not gut one group: a rung down may not take a group below half its
     /// current width, nor remove a larger share of it than the most any group had lost before the
-    /// trades (one trade after another once took resnet20's first-stage stream from 8 to 4 of 16
-    /// channels at 4x, to give two last-stage groups 48 of 64).</summary>
+    /// trades (one trade after another once took resnet20's first-stage stream from 7 to 6 of 16
+    /// channels at 4x, to give a last-stage group 48 of 64).</summary>
     private void Trade(Dictionary<int, int> kept, double target, AllocationOptions o)
     {
         var free = _groups.Where(g => !_fixed.ContainsKey(g.Id)).ToList();
