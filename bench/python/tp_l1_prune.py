@@ -68,9 +68,9 @@ def inline_aliases(model):
 def analyse(model):
     g = model.graph
     init = {t.name: numpy_helper.to_array(t) for t in g.initializer}
-    shapes = {}
     groups = Groups()
-    producers, consumers, depthwise, bns, gemms = {}, {}, [], [], []
+    # Keyed by the tensor they write (consumers: by the tensor they read).
+    producers, consumers, depthwise, bns, gemms = {}, {}, {}, {}, []
     for node in g.node:
         if node.op_type == "Constant":
             continue
@@ -84,14 +84,14 @@ def analyse(model):
                 producers[y] = node
                 groups.find(y)
             elif grp == w.shape[0] and w.shape[1] == 1:
-                depthwise.append(node)
+                depthwise[y] = node
                 groups.union(y, x)
             else:
                 raise NotImplementedError(f"grouped conv {node.name}")
         elif node.op_type in PASS_THROUGH:
             groups.union(y, x)
             if node.op_type == "BatchNormalization":
-                bns.append(node)
+                bns[y] = node
         elif node.op_type == "Add":
             groups.union(node.input[0], y)
             groups.union(node.input[1], y)
@@ -137,13 +137,11 @@ def main():
             for c in consumers.get(t, []):
                 w = init[c.input[1]]
                 imp = imp + (np.abs(w).sum(0) if c.op_type == "Gemm" else np.abs(w).transpose(1, 0, 2, 3).reshape(w.shape[1], -1).sum(1))
-            for d in depthwise:
-                if d.output[0] == t:
-                    w = init[d.input[1]]
-                    imp = imp + np.abs(w).reshape(w.shape[0], -1).sum(1)
-            for b in bns:
-                if b.output[0] == t:
-                    imp = imp + np.abs(init[b.input[1]])
+            if t in depthwise:
+                w = init[depthwise[t].input[1]]
+                imp = imp + np.abs(w).reshape(w.shape[0], -1).sum(1)
+            if t in bns:
+                imp = imp + np.abs(init[bns[t].input[1]])
         return np.asarray(imp, dtype=np.float64)
 
     def keep_only(root, keep):
@@ -156,15 +154,14 @@ def main():
                     init[node.input[2]] = init[node.input[2]][keep]
             for c in consumers.get(t, []):
                 init[c.input[1]] = init[c.input[1]][:, keep]
-            for d in depthwise:
-                if d.output[0] == t:
-                    init[d.input[1]] = init[d.input[1]][keep]
-                    if len(d.input) > 2 and d.input[2]:
-                        init[d.input[2]] = init[d.input[2]][keep]
-            for b in bns:
-                if b.output[0] == t:
-                    for name in b.input[1:5]:
-                        init[name] = init[name][keep]
+            if t in depthwise:
+                d = depthwise[t]
+                init[d.input[1]] = init[d.input[1]][keep]
+                if len(d.input) > 2 and d.input[2]:
+                    init[d.input[2]] = init[d.input[2]][keep]
+            if t in bns:
+                for name in bns[t].input[1:5]:
+                    init[name] = init[name][keep]
 
     def cost():
         """Conv+Gemm MACs per image and parameter count (convs, BN scales and shifts, Linear), current shapes."""
@@ -201,19 +198,22 @@ def main():
 
     # Progressive: the ratio rises a step at a time; at each step every group, in order, is ranked on
     # the weights as they are now and cut to int(C0 * (1 - ratio)) channels, until the MACs fall enough.
-    channels = {r: len(importance(r)) for r in prunable}
+    def width(root):
+        """The group's current channel count: its producing convs' filter count."""
+        return next(init[producers[t].input[1]].shape[0] for t in members[root] if t in producers)
+
+    channels = {r: width(r) for r in prunable}
     base, _ = cost()
     for step in range(1, args.steps + 1):
         ratio = step / args.steps
         for r in prunable:
             target = max(1, int(channels[r] * (1 - ratio)))
-            imp = importance(r)
-            if target < len(imp):
-                keep_only(r, np.sort(np.argsort(-imp, kind="stable")[:target]))
+            if target < width(r):
+                keep_only(r, np.sort(np.argsort(-importance(r), kind="stable")[:target]))
         macs, params = cost()
         if base / macs >= args.speedup:
             break
-    widths = [len(importance(r)) for r in prunable]
+    widths = [width(r) for r in prunable]
     print(json.dumps({"ratio": ratio, "macs": macs, "params": params, "speedup": base / macs, "widths": widths}))
     if not args.output:
         return
@@ -221,7 +221,7 @@ def main():
     index = {t.name: i for i, t in enumerate(model.graph.initializer)}
     for name, array in init.items():
         model.graph.initializer[index[name]].CopyFrom(numpy_helper.from_array(array.astype(np.float32), name))
-    for d in depthwise:
+    for d in depthwise.values():
         d.attribute.remove(next(a for a in d.attribute if a.name == "group"))
         d.attribute.append(onnx.helper.make_attribute("group", init[d.input[1]].shape[0]))
     del model.graph.value_info[:]
