@@ -1,0 +1,48 @@
+using Spp.Graph;
+using Spp.Graph.Channels;
+using Spp.Pruning.Criteria;
+using Spp.Pruning.OneShot;
+using Spp.TestModels;
+
+namespace Spp.Pruning.Tests.Criteria;
+
+/// <summary>spp-spec 3.2's L1 importance (Li et al.'s filter norm, widened to every weight that reads the
+/// channel), recomputed here by direct loops over the weight tensors.</summary>
+public sealed class L1ImportanceTests
+{
+    /// <summary>The Chain model: conv1 (3 to 8 channels), BN, ReLU, pool, conv2 (8 to 16), BN, ReLU,
+    /// global pool, Gemm (16 to 10).</summary>
+    private static (ChannelAnalysis Analysis, ChannelGroup Second, string Conv2) Chain()
+    {
+        var analysis = L1Pruner.Prepare(TestModelZoo.Chain()).Analysis;
+        var second = analysis.PrunableGroups.Single(g => g.Width == 16);
+        string conv2 = second.Units[0].Slices.Single(s => s.Role == SliceRole.Producer).Tensor;
+        return (analysis, second, conv2);
+    }
+
+    private static float[] Values(ChannelAnalysis a, string name) => a.Graph.Initializer(name)!.ToFloats();
+
+    [Fact]
+    public void ProducerRowsAndConsumerColumnsAddUp()
+    {
+        var (a, second, conv2) = Chain();
+        var w2 = Values(a, conv2);      // [16, 8, 3, 3]
+        var gemm = second.Units[0].Slices.Single(s => s.Role == SliceRole.Consumer);
+        var wg = Values(a, gemm.Tensor);
+        long[] gd = a.Graph.Initializer(gemm.Tensor)!.Dims;
+        var scores = L1Importance.Of(a, second);
+        var producerOnly = L1Importance.Of(a, second, producerOnly: true);
+        for (int v = 0; v < 16; v++)
+        {
+            // BatchNorm's scale and shift of the unit count for nothing.
+            double expected = 0;
+            for (int i = 0; i < 8 * 9; i++) expected += Math.Abs(w2[v * 72 + i]);
+            Assert.Equal(expected, producerOnly[v], 4);
+            // Gemm's weight read by unit v: a row (transB) or a column of the [in, out] or [out, in] matrix.
+            for (long r = 0; r < gd[0]; r++)
+                for (long c = 0; c < gd[1]; c++)
+                    if ((gemm.Axis == 0 ? r : c) == v) expected += Math.Abs(wg[r * gd[1] + c]);
+            Assert.Equal(expected, scores[v], 4);
+        }
+    }
+}
