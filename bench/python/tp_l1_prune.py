@@ -127,38 +127,41 @@ def main():
             order.append(r)
     prunable = [r for r in order if r != groups.find(final)]
 
+    def filter_l1(conv):
+        """Per output channel of a conv (a producing or a depthwise one), the L1 norm of its filter."""
+        w = init[conv.input[1]]
+        return np.abs(w).reshape(w.shape[0], -1).sum(1)
+
     def importance(root):
         """The sum over the group's layers of each channel's L1 norm, on the current (partly pruned) weights."""
         imp = 0
         for t in members[root]:
             if t in producers:
-                w = init[producers[t].input[1]]
-                imp = imp + np.abs(w).reshape(w.shape[0], -1).sum(1)
+                imp = imp + filter_l1(producers[t])
             for c in consumers.get(t, []):
                 w = init[c.input[1]]
                 imp = imp + (np.abs(w).sum(0) if c.op_type == "Gemm" else np.abs(w).transpose(1, 0, 2, 3).reshape(w.shape[1], -1).sum(1))
             if t in depthwise:
-                w = init[depthwise[t].input[1]]
-                imp = imp + np.abs(w).reshape(w.shape[0], -1).sum(1)
+                imp = imp + filter_l1(depthwise[t])
             if t in bns:
                 imp = imp + np.abs(init[bns[t].input[1]])
         return np.asarray(imp, dtype=np.float64)
+
+    def keep_filters(conv, keep):
+        """Keeps the given output channels of a conv: its filters and its bias."""
+        for name in conv.input[1:3]:
+            if name:
+                init[name] = init[name][keep]
 
     def keep_only(root, keep):
         """Slices every parameter that carries the group's channels to the kept ones."""
         for t in members[root]:
             if t in producers:
-                node = producers[t]
-                init[node.input[1]] = init[node.input[1]][keep]
-                if len(node.input) > 2 and node.input[2]:
-                    init[node.input[2]] = init[node.input[2]][keep]
+                keep_filters(producers[t], keep)
             for c in consumers.get(t, []):
                 init[c.input[1]] = init[c.input[1]][:, keep]
             if t in depthwise:
-                d = depthwise[t]
-                init[d.input[1]] = init[d.input[1]][keep]
-                if len(d.input) > 2 and d.input[2]:
-                    init[d.input[2]] = init[d.input[2]][keep]
+                keep_filters(depthwise[t], keep)
             if t in bns:
                 for name in bns[t].input[1:5]:
                     init[name] = init[name][keep]

@@ -10,26 +10,18 @@ namespace Spp.Pruning.Tests.Criteria;
 /// channel), recomputed here by direct loops over the weight tensors.</summary>
 public sealed class L1ImportanceTests
 {
-    /// <summary>The Chain model: conv1 (3 to 8 channels), BN, ReLU, pool, conv2 (8 to 16), BN, ReLU,
-    /// global pool, Gemm (16 to 10).</summary>
-    private static (ChannelAnalysis Analysis, ChannelGroup Second, string Conv2) Chain()
-    {
-        var analysis = L1Pruner.Prepare(TestModelZoo.Chain()).Analysis;
-        var second = analysis.PrunableGroups.Single(g => g.Width == 16);
-        string conv2 = second.Units[0].Slices.Single(s => s.Role == SliceRole.Producer).Tensor;
-        return (analysis, second, conv2);
-    }
-
-    private static float[] Values(ChannelAnalysis a, string name) => a.Graph.Initializer(name)!.ToFloats();
-
     [Fact]
     public void ProducerRowsAndConsumerColumnsAddUp()
     {
-        var (a, second, conv2) = Chain();
-        var w2 = Values(a, conv2);      // [16, 8, 3, 3]
+        // The Chain model: conv1 (3 to 8 channels), BN, ReLU, pool, conv2 (8 to 16), BN, ReLU, global
+        // pool, Gemm (16 to 10). The 16 channels of conv2 are the group under test.
+        var a = L1Pruner.Prepare(TestModelZoo.Chain()).Analysis;
+        var second = a.PrunableGroups.Single(g => g.Width == 16);
+        var w2 = a.Graph.Initializer(second.Units[0].Slices.Single(s => s.Role == SliceRole.Producer).Tensor)!.ToFloats();      // [16, 8, 3, 3]
         var gemm = second.Units[0].Slices.Single(s => s.Role == SliceRole.Consumer);
-        var wg = Values(a, gemm.Tensor);
-        long[] gd = a.Graph.Initializer(gemm.Tensor)!.Dims;
+        var gemmWeight = a.Graph.Initializer(gemm.Tensor)!;
+        var wg = gemmWeight.ToFloats();
+        long[] gd = gemmWeight.Dims;
         var scores = L1Importance.Of(a, second);
         var producerOnly = L1Importance.Of(a, second, producerOnly: true);
         for (int v = 0; v < 16; v++)
