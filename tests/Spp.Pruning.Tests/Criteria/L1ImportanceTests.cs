@@ -24,11 +24,12 @@ public sealed class L1ImportanceTests
         long[] gd = gemmWeight.Dims;
         var scores = L1Importance.Of(a, second);
         var producerOnly = L1Importance.Of(a, second, producerOnly: true);
+        const int filterSize = 8 * 3 * 3; // conv2's filter: 8 input channels, 3x3
         for (int v = 0; v < 16; v++)
         {
             // BatchNorm's scale and shift of the unit count for nothing.
             double expected = 0;
-            for (int i = 0; i < 8 * 9; i++) expected += Math.Abs(w2[v * 72 + i]);
+            for (int i = 0; i < filterSize; i++) expected += Math.Abs(w2[v * filterSize + i]);
             Assert.Equal(expected, producerOnly[v], 4);
             // Gemm's weight read by unit v: a row (transB) or a column of the [in, out] or [out, in] matrix.
             for (long r = 0; r < gd[0]; r++)
